@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# IRR on 30 flows: machi (divan) against numpy-financial and pyxirr, measured
-# in the same run, printed as a Markdown table of ratios
+# IRR on 30 flows: machi (divan) against numpy-financial and pyxirr, and one
+# evaluation of a 30-year, 60-line project against a NumPy + numpy-financial
+# script on the same file, each measured in the same run, printed as Markdown
+# tables of ratios
 # (machi throughput / peer throughput = peer ns per call / machi ns per call).
 #
 #   bash bench/run.sh
@@ -20,13 +22,20 @@ python3 -c "import threadpoolctl" 2>/dev/null || python3 -m pip install --quiet 
 
 divan_output=$(cargo bench --quiet -p machi-finance --bench irr 2>/dev/null)
 peers_output=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 bench/irr_peers.py)
+evaluate_output=$(cargo bench --quiet -p machi-finance --bench evaluate 2>/dev/null)
+evaluate_peer=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 bench/evaluate_peer.py bench/evaluate_30y_60lines.toml)
 
 echo "$divan_output"
 echo
 echo "$peers_output"
 echo
+echo "$evaluate_output"
+echo
+echo "$evaluate_peer"
+echo
 
-DIVAN="$divan_output" PEERS="$peers_output" python3 - <<'PY'
+DIVAN="$divan_output
+$evaluate_output" PEERS="$peers_output" EVAL_PEER="$evaluate_peer" python3 - <<'PY'
 import json
 import os
 import platform
@@ -72,4 +81,12 @@ print(f"\n(pyxirr.npv on the same 30 values, i.e. the cost of a call into pyxirr
       f"{peers['results']['pyxirr_npv_call_floor_ns']:,.0f} ns)")
 if "irr_all_multi_sign_30" in machi:
     print(f"\n(machi `tvm::irr_all` on multi_sign_30: {machi['irr_all_multi_sign_30']:,.0f} ns)")
+ev = json.loads(os.environ["EVAL_PEER"])
+print()
+print("| project | machi `engine::evaluate` | peer: NumPy + numpy-financial script | ratio |")
+print("|---|---:|---:|---:|")
+ours = machi["evaluate_30y_60_lines"]
+print(f"| 30 years × 60 line items | {ours / 1e3:,.1f} µs | {ev['ns_per_call'] / 1e3:,.1f} µs | {ev['ns_per_call'] / ours:,.1f}× |")
+print(f"\n(machi parse + evaluate of the TOML text: {machi['parse_and_evaluate_30y_60_lines'] / 1e3:,.1f} µs; "
+      f"peer NPV {ev['npv']:,.0f} and IRR {ev['irr']:.4%} agree with machi's)")
 PY

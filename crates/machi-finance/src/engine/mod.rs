@@ -21,6 +21,32 @@
 
 mod debt;
 
+#[cfg(test)]
+mod tests {
+    use super::{div_ceil, scale_ceil};
+
+    #[test]
+    fn scaling_rounds_up_on_both_paths() {
+        for (amount, bp) in [
+            (12_000_000, -5_833),
+            (15_000_000, 3_334),
+            (1, 1),
+            (-7, 1),
+            (0, 99),
+            (10_000_000_000_000, 10_000_000_000),
+        ] {
+            assert_eq!(
+                scale_ceil(amount, bp),
+                div_ceil(i128::from(amount) * bp, 10_000),
+                "{amount} × {bp}"
+            );
+        }
+        assert_eq!(scale_ceil(12_000_000, -5_833), -6_999_600);
+        assert_eq!(scale_ceil(1, 1), 1);
+        assert_eq!(div_ceil(-7, 2), -3);
+    }
+}
+
 use machi_domain::project::{FundingKind, LineCategory, LineKind, NpvTiming};
 use machi_domain::schedule::expand;
 use machi_domain::{FiscalYear, FundingId, LineItemId, MemberId, Project, Rate, Yen};
@@ -809,7 +835,7 @@ fn solve_lever(rows: &[YearRow], line: &LineRow, window: &[usize]) -> BreakEven 
     let extra = window
         .iter()
         .map(|&i| {
-            let effect = div_ceil(i128::from(line.amounts[i].get()) * y_bp, 10_000);
+            let effect = scale_ceil(line.amounts[i].get(), y_bp);
             Yen(i64::try_from(sign * effect).unwrap_or(i64::MAX))
         })
         .collect();
@@ -823,6 +849,18 @@ fn solve_lever(rows: &[YearRow], line: &LineRow, window: &[usize]) -> BreakEven 
         infeasible: None,
         binding_year: need.map(|n| n.2),
     }
+}
+
+/// ⌈amount × bp / 10,000⌉: an amount scaled by a change in units of 0.01 %,
+/// rounded up. Exact; in i64 (where division by the constant compiles to a
+/// multiplication) whenever the product fits, which is every realistic case.
+fn scale_ceil(amount: i64, bp: i128) -> i128 {
+    if let Ok(bp) = i64::try_from(bp)
+        && let Some(p) = amount.checked_mul(bp)
+    {
+        return i128::from(p.div_euclid(10_000) + i64::from(p.rem_euclid(10_000) != 0));
+    }
+    div_ceil(i128::from(amount) * bp, 10_000)
 }
 
 /// ⌈a / b⌉ for b > 0, rounding towards +∞ for either sign of a.
