@@ -66,6 +66,46 @@ fn year_header(
     Ok(())
 }
 
+/// A sheet of rows with descriptive text columns, one amount per fiscal year
+/// and a total: the layout of the line-item and funding sheets (and the one
+/// an import reads back).
+fn amount_sheet<'a>(
+    ws: &mut Worksheet,
+    name: &str,
+    header: &[&str],
+    rows: impl Iterator<Item = (Vec<String>, &'a [Yen], Yen)>,
+    years: &[FiscalYear],
+    lang: Lang,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let col = |i: usize| u16::try_from(i).unwrap_or(u16::MAX);
+    ws.set_name(name)?;
+    for (i, k) in header.iter().enumerate() {
+        ws.write_string_with_format(0, col(i), label(lang, k), &f.header)?;
+    }
+    // The name column is the one after id, kind (and category).
+    ws.set_column_width(col(header.len() - 2), 30)?;
+    year_header(ws, 0, col(header.len()), years, lang, f)?;
+    ws.write_string_with_format(
+        0,
+        col(header.len() + years.len()),
+        label(lang, "col.total"),
+        &f.header,
+    )?;
+    for (i, (cells, amounts, total)) in rows.enumerate() {
+        let r = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        for (c, cell) in cells.iter().enumerate() {
+            ws.write_string(r, col(c), cell)?;
+        }
+        for (yi, y) in amounts.iter().enumerate() {
+            put_yen(ws, r, col(header.len() + yi), *y, f)?;
+        }
+        put_yen(ws, r, col(header.len() + years.len()), total, f)?;
+    }
+    ws.set_freeze_panes(1, col(header.len()))?;
+    Ok(())
+}
+
 /// The evaluation as an XLSX workbook, in memory.
 pub fn xlsx(project: &Project, eval: &Evaluation, lang: Lang) -> Result<Vec<u8>, XlsxError> {
     let en = lang == Lang::En;
@@ -158,69 +198,57 @@ pub fn xlsx(project: &Project, eval: &Evaluation, lang: Lang) -> Result<Vec<u8>,
         ws.set_freeze_panes(1, 1)?;
     }
 
-    // Line items and funding: id, kind, category, name, then years, then total.
-    let fixed = [
+    // Line items and funding: descriptive columns, then years, then total.
+    let text = |id: &str| id.to_owned();
+    let lines = eval.lines.iter().map(|l| {
+        let name = if en { &l.name_en } else { &l.name_ja };
+        let party = l.party.as_ref().map_or("", |p| p.as_str());
+        let cells = vec![
+            text(l.id.as_str()),
+            text(kind_label(lang, l.kind)),
+            text(category_label(lang, l.category)),
+            text(name),
+            text(party),
+        ];
+        (cells, l.amounts.as_slice(), l.total)
+    });
+    let line_header = [
         "col.id",
         "col.kind",
         "col.category",
         "col.name",
         "col.party",
     ];
-    {
-        let ws = wb.add_worksheet();
-        ws.set_name(label(lang, "sheet.lines"))?;
-        for (i, k) in fixed.iter().enumerate() {
-            ws.write_string_with_format(0, col(i), label(lang, k), &f.header)?;
-        }
-        ws.set_column_width(3, 30)?;
-        year_header(ws, 0, col(fixed.len()), &years, lang, &f)?;
-        ws.write_string_with_format(
-            0,
-            col(fixed.len() + years.len()),
-            label(lang, "col.total"),
-            &f.header,
-        )?;
-        for (li, l) in eval.lines.iter().enumerate() {
-            let r = row(li + 1);
-            ws.write_string(r, 0, l.id.as_str())?;
-            ws.write_string(r, 1, kind_label(lang, l.kind))?;
-            ws.write_string(r, 2, category_label(lang, l.category))?;
-            ws.write_string(r, 3, if en { &l.name_en } else { &l.name_ja })?;
-            ws.write_string(r, 4, l.party.as_ref().map_or("", |p| p.as_str()))?;
-            for (yi, y) in l.amounts.iter().enumerate() {
-                put_yen(ws, r, col(fixed.len() + yi), *y, &f)?;
-            }
-            put_yen(ws, r, col(fixed.len() + years.len()), l.total, &f)?;
-        }
-        ws.set_freeze_panes(1, col(fixed.len()))?;
-    }
-    {
-        let ws = wb.add_worksheet();
-        ws.set_name(label(lang, "sheet.funding"))?;
-        let fixed = ["col.id", "col.kind", "col.name", "col.party"];
-        for (i, k) in fixed.iter().enumerate() {
-            ws.write_string_with_format(0, col(i), label(lang, k), &f.header)?;
-        }
-        ws.set_column_width(2, 30)?;
-        year_header(ws, 0, col(fixed.len()), &years, lang, &f)?;
-        ws.write_string_with_format(
-            0,
-            col(fixed.len() + years.len()),
-            label(lang, "col.total"),
-            &f.header,
-        )?;
-        for (fi, s) in eval.funding.iter().enumerate() {
-            let r = row(fi + 1);
-            ws.write_string(r, 0, s.id.as_str())?;
-            ws.write_string(r, 1, funding_label(lang, s.kind))?;
-            ws.write_string(r, 2, if en { &s.name_en } else { &s.name_ja })?;
-            ws.write_string(r, 3, s.party.as_ref().map_or("", |p| p.as_str()))?;
-            for (yi, y) in s.amounts.iter().enumerate() {
-                put_yen(ws, r, col(fixed.len() + yi), *y, &f)?;
-            }
-            put_yen(ws, r, col(fixed.len() + years.len()), s.total, &f)?;
-        }
-    }
+    amount_sheet(
+        wb.add_worksheet(),
+        label(lang, "sheet.lines"),
+        &line_header,
+        lines,
+        &years,
+        lang,
+        &f,
+    )?;
+    let funding = eval.funding.iter().map(|s| {
+        let name = if en { &s.name_en } else { &s.name_ja };
+        let party = s.party.as_ref().map_or("", |p| p.as_str());
+        let cells = vec![
+            text(s.id.as_str()),
+            text(funding_label(lang, s.kind)),
+            text(name),
+            text(party),
+        ];
+        (cells, s.amounts.as_slice(), s.total)
+    });
+    let funding_header = ["col.id", "col.kind", "col.name", "col.party"];
+    amount_sheet(
+        wb.add_worksheet(),
+        label(lang, "sheet.funding"),
+        &funding_header,
+        funding,
+        &years,
+        lang,
+        &f,
+    )?;
 
     // Debt schedules.
     {

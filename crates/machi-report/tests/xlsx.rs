@@ -39,6 +39,18 @@ fn workbook_round_trips_through_a_reader() {
                 r.fiscal_year
             );
         }
+        // Line items: id first, then one amount per fiscal year, then the total.
+        let lines = book.worksheet_range(&names[2]).expect("line-item sheet");
+        let years = eval.statement.len();
+        for l in &eval.lines {
+            let row = lines
+                .rows()
+                .find(|r| r.first() == Some(&Data::String(l.id.to_string())))
+                .expect("line row");
+            let amounts: Vec<Data> = l.amounts.iter().map(|y| Data::Float(y.to_f64())).collect();
+            assert_eq!(&row[5..5 + years], amounts.as_slice(), "{}", l.id);
+            assert_eq!(row[5 + years], Data::Float(l.total.to_f64()));
+        }
         let header = statement.rows().next().expect("header");
         let first_year = match lang {
             Lang::Ja => project.horizon.first.label_ja(),
