@@ -1,7 +1,10 @@
 //! `machi`: the command line of the machi smart-city workbench.
 
 mod calc;
+mod check;
 mod evaluate;
+mod fund;
+mod programs;
 
 use std::process::ExitCode;
 
@@ -22,6 +25,17 @@ enum Command {
     /// Evaluate a project file: statement by fiscal year, metrics, funding
     /// cliff and break-even (table, JSON, CSV or XLSX; Japanese or English).
     Evaluate(evaluate::EvaluateArgs),
+    /// Check a project against a funding program: every rule (pass, fail,
+    /// needs information) with its source, and the largest subsidy per
+    /// fiscal year. Exit status 0 eligible, 1 not eligible, 3 information
+    /// missing, 2 unreadable input.
+    Check(check::CheckArgs),
+    /// The funding programs machi knows: list, show.
+    Programs(programs::ProgramsArgs),
+    /// Choose the funding stack: which subsidies to apply for, in which
+    /// fiscal years and for how much (optimised beside a greedy choice), and
+    /// the funding cliff and levers with that plan in place.
+    Fund(fund::FundArgs),
 }
 
 fn main() -> ExitCode {
@@ -29,5 +43,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Calc(args) => calc::run(&args),
         Command::Evaluate(args) => evaluate::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Programs(args) => programs::run(&args),
+        Command::Fund(args) => fund::run(&args),
     }
 }

@@ -16,7 +16,7 @@ use machi_finance::engine::YearRow;
 use machi_i18n::Lang;
 use serde::Serialize;
 
-pub use text::text;
+pub use text::{cliff_text, sen, table, text};
 pub use xlsx::{XlsxError, xlsx};
 
 /// A value in a statement column.

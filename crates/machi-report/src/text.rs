@@ -12,7 +12,7 @@ use unicode_width::UnicodeWidthStr;
 use crate::{Cell, STATEMENT_COLUMNS, fy, label, percent, percent2, ratio};
 
 /// Thousands of yen without the unit: `12,345`.
-fn sen(y: machi_domain::Yen) -> String {
+pub fn sen(y: machi_domain::Yen) -> String {
     y.format(YenUnit::Sen).trim_end_matches("千円").to_owned()
 }
 
@@ -24,8 +24,9 @@ fn pad_right(s: &str, w: usize) -> String {
     format!("{s}{}", " ".repeat(w.saturating_sub(s.width())))
 }
 
-/// Renders a table: first column left-aligned, the rest right-aligned.
-fn table(header: &[String], rows: &[Vec<String>]) -> String {
+/// Renders a table: first column left-aligned, the rest right-aligned,
+/// aligned by display width.
+pub fn table(header: &[String], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
     for r in rows {
         for (w, c) in widths.iter_mut().zip(r) {
@@ -205,6 +206,14 @@ pub fn text(project: &Project, eval: &Evaluation, lang: Lang) -> String {
         .collect();
     o.push_str(&table(&header, &rows));
 
+    o.push_str(&cliff_text(eval, lang));
+    o
+}
+
+/// The funding cliff, the levers that close it and break-even: the part of
+/// the report that changes with the subsidies (also shown by `machi fund`).
+pub fn cliff_text(eval: &Evaluation, lang: Lang) -> String {
+    let mut o = String::new();
     // Cliff.
     let c = &eval.cliff;
     let _ = writeln!(o, "\n■ {}", label(lang, "section.cliff"));
