@@ -112,15 +112,19 @@ const JA: &[(&str, &str)] = &[
     ("common", include_str!("../locales/ja/common.toml")),
     ("calc", include_str!("../locales/ja/calc.toml")),
     ("cli", include_str!("../locales/ja/cli.toml")),
+    ("programs", include_str!("../locales/ja/programs.toml")),
     ("project", include_str!("../locales/ja/project.toml")),
     ("report", include_str!("../locales/ja/report.toml")),
+    ("web", include_str!("../locales/ja/web.toml")),
 ];
 const EN: &[(&str, &str)] = &[
     ("common", include_str!("../locales/en/common.toml")),
     ("calc", include_str!("../locales/en/calc.toml")),
     ("cli", include_str!("../locales/en/cli.toml")),
+    ("programs", include_str!("../locales/en/programs.toml")),
     ("project", include_str!("../locales/en/project.toml")),
     ("report", include_str!("../locales/en/report.toml")),
+    ("web", include_str!("../locales/en/web.toml")),
 ];
 
 fn catalog(lang: Lang) -> &'static BTreeMap<String, String> {

@@ -1,0 +1,296 @@
+//! What both backends share: reading rows into records, JSON and time
+//! conversions, and the mapping of database errors to [`StoreError`].
+//!
+//! The SQL itself stays in each backend's module (placeholders, JSON
+//! operators and time types differ); only the parts that would otherwise be
+//! copied word for word live here.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use machi_domain::Project;
+use serde::Serialize;
+use sqlx::error::ErrorKind;
+
+use crate::{
+    AuditEntry, OrgId, OrgKind, Organisation, ProjectKey, ProjectSummary, Result, Role, Session,
+    StoreError, User, UserId, VersionMeta,
+};
+
+/// How many audit entries [`crate::Store::audit`] returns without a limit.
+pub(crate) const DEFAULT_AUDIT_LIMIT: u32 = 200;
+
+/// The one form of an e-mail address that is stored and looked up: trimmed
+/// and lower-cased with Rust's Unicode rules, so both backends agree (SQLite's
+/// `lower()` folds ASCII only, PostgreSQL's depends on the collation).
+pub(crate) fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// The current time at the precision both backends keep (microseconds:
+/// PostgreSQL's `TIMESTAMPTZ`), so a record returned by a write equals the
+/// same record read back.
+pub(crate) fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// A timestamp as SQLite stores it: RFC 3339 in UTC with exactly six
+/// fractional digits. The fixed width makes text order equal time order,
+/// which the `expires_at > ?` and `at >= ?` comparisons rely on.
+pub(crate) fn sqlite_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// Reads a timestamp written by [`sqlite_time`] (or any RFC 3339 text).
+pub(crate) fn parse_sqlite_time(text: &str, column: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("{column}: not a timestamp: {text:?} ({e})")))
+}
+
+/// A project document as the JSON text stored in a version.
+pub(crate) fn document_json(document: &Project) -> Result<String> {
+    // Serialising a `Project` cannot fail for documents built by the domain
+    // crate (every map key is a string); the error is kept typed anyway.
+    serde_json::to_string(document).map_err(|e| {
+        StoreError::Corrupt(format!("project document cannot be written as JSON: {e}"))
+    })
+}
+
+/// Any record as audit JSON text.
+pub(crate) fn audit_json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value)
+        .map_err(|e| StoreError::Corrupt(format!("audit state cannot be written as JSON: {e}")))
+}
+
+/// Reads a stored project document. It is not re-validated: a version is
+/// history, and what was saved is what is shown.
+pub(crate) fn parse_document(text: &str, project: i64, version: i64) -> Result<Project> {
+    serde_json::from_str(text).map_err(|e| {
+        StoreError::Corrupt(format!(
+            "project {project} version {version}: unreadable document: {e}"
+        ))
+    })
+}
+
+/// An error from a statement that may break a unique or a foreign-key
+/// constraint: `duplicate` names what is taken, `missing` what a reference
+/// points at that does not exist.
+pub(crate) fn constraint(
+    err: sqlx::Error,
+    duplicate: &'static str,
+    missing: &'static str,
+) -> StoreError {
+    match err.as_database_error().map(|e| e.kind()) {
+        Some(ErrorKind::UniqueViolation) => StoreError::Duplicate { what: duplicate },
+        Some(ErrorKind::ForeignKeyViolation) => StoreError::NotFound { what: missing },
+        _ => db(err),
+    }
+}
+
+/// Any other database error.
+pub(crate) fn db(err: sqlx::Error) -> StoreError {
+    match err {
+        // A column that cannot be decoded into its Rust type means the data
+        // is not what this code wrote.
+        sqlx::Error::ColumnDecode { index, source } => {
+            StoreError::Corrupt(format!("column {index}: {source}"))
+        }
+        other => StoreError::Database(other.to_string()),
+    }
+}
+
+/// Typed column access shared by SQLite and PostgreSQL rows; decoding
+/// failures become [`StoreError::Corrupt`]. Only timestamps differ between
+/// the backends (text in SQLite, `TIMESTAMPTZ` in PostgreSQL); JSON columns
+/// are read as text on both (`::text` in the PostgreSQL queries).
+pub(crate) trait Columns {
+    /// An integer column.
+    fn int(&self, name: &str) -> Result<i64>;
+    /// A nullable integer column.
+    fn opt_int(&self, name: &str) -> Result<Option<i64>>;
+    /// A text column.
+    fn text(&self, name: &str) -> Result<String>;
+    /// A nullable text column.
+    fn opt_text(&self, name: &str) -> Result<Option<String>>;
+    /// A boolean column.
+    fn flag(&self, name: &str) -> Result<bool>;
+    /// A timestamp column.
+    fn time(&self, name: &str) -> Result<DateTime<Utc>>;
+}
+
+/// Implements the backend-independent part of [`Columns`] for a row type.
+macro_rules! columns_via_try_get {
+    () => {
+        fn int(&self, name: &str) -> crate::Result<i64> {
+            sqlx::Row::try_get(self, name).map_err(|e| crate::common::column(name, e))
+        }
+        fn opt_int(&self, name: &str) -> crate::Result<Option<i64>> {
+            sqlx::Row::try_get(self, name).map_err(|e| crate::common::column(name, e))
+        }
+        fn text(&self, name: &str) -> crate::Result<String> {
+            sqlx::Row::try_get(self, name).map_err(|e| crate::common::column(name, e))
+        }
+        fn opt_text(&self, name: &str) -> crate::Result<Option<String>> {
+            sqlx::Row::try_get(self, name).map_err(|e| crate::common::column(name, e))
+        }
+        fn flag(&self, name: &str) -> crate::Result<bool> {
+            sqlx::Row::try_get(self, name).map_err(|e| crate::common::column(name, e))
+        }
+    };
+}
+pub(crate) use columns_via_try_get;
+
+/// A column that could not be read.
+pub(crate) fn column(name: &str, err: sqlx::Error) -> StoreError {
+    match err {
+        sqlx::Error::ColumnNotFound(_) => {
+            StoreError::Database(format!("column {name} missing from a query (a bug)"))
+        }
+        other => StoreError::Corrupt(format!("column {name}: {other}")),
+    }
+}
+
+/// Reads a JSON text column as a value.
+fn json_value(text: Option<String>, column: &str) -> Result<Option<serde_json::Value>> {
+    text.map(|t| {
+        serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+    })
+    .transpose()
+}
+
+/// Columns `id, name_ja, name_en, kind, local_gov_code, created_at`.
+pub(crate) fn organisation(row: &impl Columns) -> Result<Organisation> {
+    let kind = row.text("kind")?;
+    Ok(Organisation {
+        id: OrgId(row.int("id")?),
+        name_ja: row.text("name_ja")?,
+        name_en: row.text("name_en")?,
+        kind: OrgKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown organisation kind {kind:?}")))?,
+        local_gov_code: row.opt_text("local_gov_code")?,
+        created_at: row.time("created_at")?,
+    })
+}
+
+/// The columns of `users` that [`user`] reads.
+pub(crate) const USER_COLUMNS: &str =
+    "id, organisation_id, email, display_name, role, lang, password_hash, disabled, created_at";
+
+/// Columns [`USER_COLUMNS`].
+pub(crate) fn user(row: &impl Columns) -> Result<User> {
+    let role = row.text("role")?;
+    Ok(User {
+        id: UserId(row.int("id")?),
+        organisation: OrgId(row.int("organisation_id")?),
+        email: row.text("email")?,
+        display_name: row.text("display_name")?,
+        role: Role::parse(&role)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role:?}")))?,
+        lang: row.text("lang")?,
+        password_hash: row.text("password_hash")?,
+        disabled: row.flag("disabled")?,
+        created_at: row.time("created_at")?,
+    })
+}
+
+/// Columns `token_hash, user_id, csrf_token, expires_at`.
+pub(crate) fn session(row: &impl Columns) -> Result<Session> {
+    Ok(Session {
+        token_hash: row.text("token_hash")?,
+        user: UserId(row.int("user_id")?),
+        csrf_token: row.text("csrf_token")?,
+        expires_at: row.time("expires_at")?,
+    })
+}
+
+/// Columns `id, slug, owner_id, version, updated_at, updated_by, name_ja,
+/// name_en` (the names extracted from the latest document).
+pub(crate) fn project_summary(row: &impl Columns) -> Result<ProjectSummary> {
+    let id = row.int("id")?;
+    let name_ja = row.opt_text("name_ja")?.ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "project {id}: latest document has no project.name.ja"
+        ))
+    })?;
+    // The same fallback as `Text::get`: a missing or blank English name
+    // shows the Japanese one.
+    let name_en = match row.opt_text("name_en")? {
+        Some(en) if !en.trim().is_empty() => en,
+        _ => name_ja.clone(),
+    };
+    Ok(ProjectSummary {
+        id: ProjectKey(id),
+        slug: row.text("slug")?,
+        name_ja,
+        name_en,
+        owner: OrgId(row.int("owner_id")?),
+        version: row.int("version")?,
+        updated_at: row.time("updated_at")?,
+        updated_by: UserId(row.int("updated_by")?),
+    })
+}
+
+/// Columns `project_id, version, author_id, created_at, note`.
+pub(crate) fn version_meta(row: &impl Columns) -> Result<VersionMeta> {
+    Ok(VersionMeta {
+        project: ProjectKey(row.int("project_id")?),
+        version: row.int("version")?,
+        author: UserId(row.int("author_id")?),
+        created_at: row.time("created_at")?,
+        note: row.text("note")?,
+    })
+}
+
+/// Columns of [`version_meta`] and `document`.
+pub(crate) fn stored_version(row: &impl Columns) -> Result<crate::StoredVersion> {
+    let meta = version_meta(row)?;
+    let document = parse_document(&row.text("document")?, meta.project.0, meta.version)?;
+    Ok(crate::StoredVersion { meta, document })
+}
+
+/// Columns `id, at, actor_id, action, entity, entity_id, before_json,
+/// after_json`.
+pub(crate) fn audit_entry(row: &impl Columns) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: row.int("id")?,
+        at: row.time("at")?,
+        actor: row.opt_int("actor_id")?.map(UserId),
+        action: row.text("action")?,
+        entity: row.text("entity")?,
+        entity_id: row.text("entity_id")?,
+        before: json_value(row.opt_text("before_json")?, "before_json")?,
+        after: json_value(row.opt_text("after_json")?, "after_json")?,
+    })
+}
+
+/// The owner and the consortium, each once, in id order: what
+/// `project_organisations` holds for a project.
+pub(crate) fn consortium_with_owner(owner: OrgId, consortium: &[OrgId]) -> Vec<OrgId> {
+    let mut orgs: Vec<OrgId> = consortium.iter().copied().chain([owner]).collect();
+    orgs.sort_unstable();
+    orgs.dedup();
+    orgs
+}
+
+/// One audit entry about to be written.
+pub(crate) struct NewAudit {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: Option<UserId>,
+    /// What (a stable code such as `project.save`).
+    pub action: &'static str,
+    /// The kind of entity.
+    pub entity: &'static str,
+    /// Its id.
+    pub entity_id: String,
+    /// The state before, as JSON text.
+    pub before: Option<String>,
+    /// The state after, as JSON text.
+    pub after: Option<String>,
+}
+
+/// A count from the database as `u32`, saturating (a count never goes
+/// negative; one above `u32::MAX` only needs to be "very many").
+pub(crate) fn count_u32(n: i64) -> u32 {
+    u32::try_from(n.max(0)).unwrap_or(u32::MAX)
+}
