@@ -5,7 +5,10 @@
 //! the CSV and the workbook always show the same figures under the same
 //! labels. Every label comes from the message catalogue (`report.*` keys).
 //! Rendering is pure: the XLSX is built in memory and returned as bytes.
+//! [`import`] reads the model (line items, funding) back from the workbook
+//! and from its CSV form, so that a model can make a round trip through Excel.
 
+pub mod import;
 mod text;
 mod xlsx;
 
