@@ -5,6 +5,7 @@ mod check;
 mod evaluate;
 mod fund;
 mod programs;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -36,6 +37,11 @@ enum Command {
     /// fiscal years and for how much (optimised beside a greedy choice), and
     /// the funding cliff and levers with that plan in place.
     Fund(fund::FundArgs),
+    /// Run the web application: pages and the REST API, on an SQLite file
+    /// (created on first start) or PostgreSQL; `--demo` loads demo data.
+    Serve(serve::ServeArgs),
+    /// Administration: create the first user outside demo mode.
+    Admin(serve::AdminArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +51,8 @@ fn main() -> ExitCode {
         Command::Evaluate(args) => evaluate::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Programs(args) => programs::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Admin(args) => serve::run_admin(&args),
         Command::Fund(args) => fund::run(&args),
     }
 }

@@ -1,0 +1,331 @@
+//! Accounts: argon2id password hashes, session tokens, cookies and log-in
+//! with throttling.
+//!
+//! A session is a random 256-bit token in an HttpOnly, SameSite=Lax cookie
+//! (`Secure` behind HTTPS, `--secure-cookies`). The database keeps only the
+//! token's SHA-256, so a leaked database does not leak live sessions, and any
+//! app server sharing the database can serve any request. Each session has
+//! its own random CSRF token, which every mutating request must echo (a
+//! hidden `csrf` form field or the `X-CSRF-Token` header; see
+//! [`crate::context`]).
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use chrono::{DateTime, Utc};
+use machi_store::{NewSession, User};
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::error::{AppError, AppResult};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "machi_session";
+/// The language cookie (before log-in; after it the user's setting rules).
+pub const LANG_COOKIE: &str = "machi_lang";
+/// The pre-session CSRF cookie (double-submit token for the log-in and
+/// language forms, which are posted before a session exists).
+pub const PRE_CSRF_COOKIE: &str = "machi_csrf";
+/// The shortest password accepted for a new account.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// Cost parameters of argon2id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordCost {
+    /// Memory in KiB.
+    pub m_cost: u32,
+    /// Iterations.
+    pub t_cost: u32,
+    /// Parallelism.
+    pub p_cost: u32,
+}
+
+impl Default for PasswordCost {
+    /// OWASP's first recommendation for argon2id (m = 19 MiB, t = 2, p = 1),
+    /// which is also the argon2 crate's default.
+    fn default() -> Self {
+        PasswordCost {
+            m_cost: Params::DEFAULT_M_COST,
+            t_cost: Params::DEFAULT_T_COST,
+            p_cost: Params::DEFAULT_P_COST,
+        }
+    }
+}
+
+impl PasswordCost {
+    /// The cheapest parameters argon2 accepts: for tests only, where an
+    /// unoptimised build would otherwise spend seconds per hash.
+    pub fn insecure_fast() -> Self {
+        PasswordCost {
+            m_cost: Params::MIN_M_COST,
+            t_cost: 1,
+            p_cost: 1,
+        }
+    }
+
+    fn hasher(self) -> AppResult<Argon2<'static>> {
+        let params = Params::new(self.m_cost, self.t_cost, self.p_cost, None)
+            .map_err(|e| AppError::Internal(format!("argon2 params: {e}")))?;
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    }
+
+    /// An argon2id PHC string for `password`.
+    pub fn hash(self, password: &str) -> AppResult<String> {
+        let mut salt = [0u8; 16];
+        fill_random(&mut salt)?;
+        let salt =
+            SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(format!("salt: {e}")))?;
+        let hash = self
+            .hasher()?
+            .hash_password(password.as_bytes(), &salt)
+            .map_err(|e| AppError::Internal(format!("argon2: {e}")))?;
+        Ok(hash.to_string())
+    }
+}
+
+/// Whether `password` matches the PHC string `hash` (its own parameters are
+/// used, so hashes made with other costs still verify).
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// Hashes on the blocking pool: argon2 takes tens of milliseconds by design.
+pub async fn hash_password(cost: PasswordCost, password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || cost.hash(&password))
+        .await
+        .map_err(|e| AppError::Internal(format!("hash task: {e}")))?
+}
+
+/// Checks a new password against the policy (length only: NIST SP 800-63B
+/// §5.1.1 advises against composition rules).
+pub fn check_new_password(password: &str) -> AppResult<()> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::InvalidField {
+            field: "password".into(),
+        });
+    }
+    Ok(())
+}
+
+fn fill_random(buf: &mut [u8]) -> AppResult<()> {
+    getrandom::fill(buf).map_err(|e| AppError::Internal(format!("random: {e}")))
+}
+
+/// A random 256-bit token, hex.
+pub fn random_token() -> AppResult<String> {
+    let mut b = [0u8; 32];
+    fill_random(&mut b)?;
+    Ok(hex(&b))
+}
+
+/// A random password for an invited user: 16 characters from an alphabet
+/// without look-alikes (no 0/O, 1/l/I).
+pub fn random_password() -> AppResult<String> {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut b = [0u8; 16];
+    fill_random(&mut b)?;
+    Ok(b.iter()
+        .map(|x| char::from(ALPHABET[usize::from(*x) % ALPHABET.len()]))
+        .collect())
+}
+
+/// SHA-256 of a session token, hex: what the database stores.
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Compares two secrets in time independent of where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The value of cookie `name` in a `Cookie` header.
+pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header.split(';').find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == name).then_some(v)
+    })
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path `/`, `Secure` when
+/// asked; `max_age` in seconds (0 deletes).
+pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool, http_only: bool) -> String {
+    let mut s = format!("{name}={value}; Path=/; Max-Age={max_age}; SameSite=Lax");
+    if http_only {
+        s.push_str("; HttpOnly");
+    }
+    if secure {
+        s.push_str("; Secure");
+    }
+    s
+}
+
+/// A new session: the token for the cookie and its CSRF token.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// Cookie value (never stored).
+    pub token: String,
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// The user logged in.
+    pub user: User,
+}
+
+/// Checks an e-mail and password and opens a session.
+///
+/// Throttling: after `login_max_failures` failures for an e-mail within
+/// `login_window`, further attempts are refused with
+/// [`AppError::Throttled`] without looking at the password, until the window
+/// has passed. Unknown e-mails are hashed against a dummy hash so that the
+/// answer takes as long as for a known one, and both fail with the same
+/// [`AppError::LoginFailed`].
+pub async fn login(state: &AppState, email: &str, password: &str) -> AppResult<Issued> {
+    let cfg = state.config();
+    let store = state.store();
+    let email = email.trim().to_lowercase();
+    let now = Utc::now();
+    let since = now - cfg.login_window;
+    if store.failed_logins_since(&email, since).await? >= cfg.login_max_failures {
+        return Err(AppError::Throttled {
+            minutes: cfg.login_window.num_minutes(),
+        });
+    }
+    let user = store.user_by_email(&email).await?;
+    let hash = match &user {
+        Some(u) => u.password_hash.clone(),
+        None => state.dummy_hash().to_owned(),
+    };
+    let pw = password.to_owned();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &pw))
+        .await
+        .map_err(|e| AppError::Internal(format!("verify task: {e}")))?;
+    let user = match user {
+        Some(u) if ok && !u.disabled => u,
+        _ => {
+            store.record_login(&email, false, now).await?;
+            return Err(AppError::LoginFailed);
+        }
+    };
+    store.record_login(&email, true, now).await?;
+    open_session(state, user, now).await
+}
+
+/// Stores a new session for `user`.
+pub async fn open_session(state: &AppState, user: User, now: DateTime<Utc>) -> AppResult<Issued> {
+    let token = random_token()?;
+    let csrf = random_token()?;
+    state
+        .store()
+        .create_session(NewSession {
+            token_hash: token_hash(&token),
+            user: user.id,
+            csrf_token: csrf.clone(),
+            created_at: now,
+            expires_at: now + state.config().session_ttl,
+        })
+        .await?;
+    Ok(Issued { token, csrf, user })
+}
+
+/// The `Set-Cookie` value for a new session.
+pub fn session_cookie(state: &AppState, token: &str) -> String {
+    let cfg = state.config();
+    set_cookie(
+        SESSION_COOKIE,
+        token,
+        cfg.session_ttl.num_seconds(),
+        cfg.secure_cookies,
+        true,
+    )
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie(state: &AppState) -> String {
+    set_cookie(SESSION_COOKIE, "", 0, state.config().secure_cookies, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_and_verify() {
+        let cost = PasswordCost::insecure_fast();
+        let h = cost.hash("correct horse").expect("hash");
+        assert!(h.starts_with("$argon2id$v=19$"), "{h}");
+        assert!(verify_password(&h, "correct horse"));
+        assert!(!verify_password(&h, "correct horsE"));
+        assert!(!verify_password("not a hash", "x"));
+        // A fresh salt each time.
+        assert_ne!(h, cost.hash("correct horse").expect("hash"));
+    }
+
+    #[test]
+    fn the_default_cost_is_owasp_s() {
+        let c = PasswordCost::default();
+        assert_eq!((c.m_cost, c.t_cost, c.p_cost), (19 * 1024, 2, 1));
+    }
+
+    #[test]
+    fn tokens_are_256_bit_and_hashed_with_sha256() {
+        let t = random_token().expect("token");
+        assert_eq!(t.len(), 64);
+        assert!(t.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(t, random_token().expect("token"));
+        // SHA-256("abc"), FIPS 180-2 appendix B.1.
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn cookies_parse_and_render() {
+        let h = "a=1; machi_session=abc; machi_lang=en";
+        assert_eq!(cookie(h, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie(h, LANG_COOKIE), Some("en"));
+        assert_eq!(cookie(h, "b"), None);
+        assert_eq!(
+            set_cookie("n", "v", 60, true, true),
+            "n=v; Path=/; Max-Age=60; SameSite=Lax; HttpOnly; Secure"
+        );
+        assert_eq!(
+            set_cookie("n", "v", 60, false, false),
+            "n=v; Path=/; Max-Age=60; SameSite=Lax"
+        );
+    }
+
+    #[test]
+    fn password_policy_and_generated_passwords() {
+        assert!(check_new_password("short").is_err());
+        assert!(check_new_password("ten chars!").is_ok());
+        // Ten characters, counted as characters rather than bytes.
+        assert!(check_new_password("まちまちまちまちまち").is_ok());
+        let p = random_password().expect("password");
+        assert_eq!(p.chars().count(), 16);
+        assert!(check_new_password(&p).is_ok());
+    }
+
+    #[test]
+    fn constant_time_comparison() {
+        assert!(constant_time_eq("abc", "abc"));
+        assert!(!constant_time_eq("abc", "abd"));
+        assert!(!constant_time_eq("abc", "abcd"));
+    }
+}

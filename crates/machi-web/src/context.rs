@@ -1,0 +1,458 @@
+//! The request middleware: who is asking, in which language, whether a
+//! mutating request carries its CSRF token, and how an error is rendered.
+//!
+//! Per request, in order:
+//! 1. the session cookie's token is hashed and looked up in the database
+//!    (disabled users count as logged out);
+//! 2. the language is chosen — pages: the user's setting, else the
+//!    `machi_lang` cookie, else Japanese; API: `?lang=`, else
+//!    `Accept-Language`, else the user's setting, else Japanese;
+//! 3. a mutating request (POST, PUT, PATCH, DELETE) must carry the CSRF
+//!    token — the session's, or before log-in the double-submit
+//!    `machi_csrf` cookie's — in the `X-CSRF-Token` header or a `csrf` form
+//!    field (url-encoded or multipart). Exempt: `POST /api/v1/session` with a
+//!    JSON body (a cross-site form cannot send JSON without a CORS
+//!    pre-flight, which machi never grants) and API calls without a session
+//!    (they fail with 401 in the handler);
+//! 4. the resulting [`Ctx`] goes into the request's extensions for handlers;
+//! 5. an [`AppError`] coming back is rendered: JSON under `/api/`, an HTML
+//!    page elsewhere (401 on a page redirects to the log-in form). Axum's own
+//!    extractor rejections are rendered the same way as `invalid-request`.
+
+use std::sync::Arc;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use machi_i18n::Lang;
+use machi_store::{Organisation, Role, User};
+
+use crate::AppState;
+use crate::auth::{self, LANG_COOKIE, PRE_CSRF_COOKIE, SESSION_COOKIE};
+use crate::error::{AppError, AppResult, ErrorMarker};
+use crate::permissions::{Action, ProjectAccess, can};
+
+/// The logged-in user of a request.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    /// The user.
+    pub user: User,
+    /// Their organisation.
+    pub org: Option<Organisation>,
+    /// The session's token hash (to end it).
+    pub token_hash: String,
+}
+
+/// What every handler knows about its request.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The language of the answer.
+    pub lang: Lang,
+    /// The logged-in user, if any.
+    pub user: Option<Arc<SessionUser>>,
+    /// The CSRF token forms must echo: the session's, or the pre-session one.
+    pub csrf: String,
+    /// Path and query of the request (where to come back after a switch).
+    pub path: String,
+    /// Whether the request is for the API.
+    pub api: bool,
+}
+
+impl Ctx {
+    /// The logged-in user, or [`AppError::Unauthenticated`].
+    pub fn user(&self) -> AppResult<&SessionUser> {
+        self.user.as_deref().ok_or(AppError::Unauthenticated)
+    }
+
+    /// A message from the catalogue.
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    /// A message with one placeholder filled.
+    pub fn tf1(&self, key: &str, name: &str, value: &dyn std::fmt::Display) -> String {
+        self.lang.tf(key, &[(name, value)])
+    }
+
+    /// Whether the page is in English.
+    pub fn en(&self) -> bool {
+        self.lang == Lang::En
+    }
+
+    /// `ja` or `en`.
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    /// Name of the logged-in user (empty if none).
+    pub fn user_name(&self) -> &str {
+        self.user
+            .as_deref()
+            .map_or("", |u| u.user.display_name.as_str())
+    }
+
+    /// Name of the user's organisation in the page's language.
+    pub fn org_name(&self) -> &str {
+        self.user
+            .as_deref()
+            .and_then(|u| u.org.as_ref())
+            .map_or("", |o| org_name(o, self.lang))
+    }
+
+    /// The user's role, translated.
+    pub fn role_label(&self) -> &'static str {
+        self.user
+            .as_deref()
+            .map_or("", |u| role_label(self.lang, u.user.role))
+    }
+
+    /// Whether someone is logged in.
+    pub fn logged_in(&self) -> bool {
+        self.user.is_some()
+    }
+
+    /// Whether the user may do a non-project action.
+    pub fn may(&self, action: Action) -> bool {
+        self.user
+            .as_deref()
+            .is_some_and(|u| can(&u.user, action, ProjectAccess::Outsider))
+    }
+
+    /// Whether the user may create projects (for the navigation).
+    pub fn may_create(&self) -> bool {
+        self.may(Action::CreateProject)
+    }
+
+    /// Whether the user may read the audit log.
+    pub fn may_audit(&self) -> bool {
+        self.may(Action::ViewAudit)
+    }
+
+    /// Whether the user may manage users.
+    pub fn may_manage_users(&self) -> bool {
+        self.may(Action::ManageUsers)
+    }
+}
+
+/// An organisation's name in `lang` (Japanese if no English).
+pub fn org_name(o: &Organisation, lang: Lang) -> &str {
+    if lang == Lang::En && !o.name_en.trim().is_empty() {
+        &o.name_en
+    } else {
+        &o.name_ja
+    }
+}
+
+/// A role's label.
+pub fn role_label(lang: Lang, role: Role) -> &'static str {
+    lang.t(&format!("web.role.{}", role.as_str()))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal("request context missing".into()))
+    }
+}
+
+/// The middleware; see the module documentation.
+pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
+    let api = req.uri().path().starts_with("/api/");
+    let cookies = req
+        .headers()
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+
+    // 1. The session.
+    let session = match lookup_session(&state, &cookies).await {
+        Ok(s) => s,
+        Err(e) => {
+            let ctx = fallback_ctx(path, api);
+            return render_error(&state, &ctx, e);
+        }
+    };
+    let (user, session_csrf) = match session {
+        Some((u, c)) => (Some(Arc::new(u)), Some(c)),
+        None => (None, None),
+    };
+
+    // 2. The language.
+    let lang = if api {
+        api_lang(req.uri().query(), req.headers(), user.as_deref())
+    } else {
+        page_lang(&cookies, user.as_deref())
+    };
+
+    // The pre-session CSRF token: reuse the cookie's or issue one.
+    let mut new_pre_csrf = None;
+    let csrf = match &session_csrf {
+        Some(c) => c.clone(),
+        None => match auth::cookie(&cookies, PRE_CSRF_COOKIE).filter(|v| is_token(v)) {
+            Some(v) => v.to_owned(),
+            None => match auth::random_token() {
+                Ok(t) => {
+                    new_pre_csrf = Some(t.clone());
+                    t
+                }
+                Err(e) => return render_error(&state, &fallback_ctx(path, api), e),
+            },
+        },
+    };
+    let ctx = Ctx {
+        lang,
+        user,
+        csrf,
+        path,
+        api,
+    };
+
+    // 3. CSRF.
+    let mut req = req;
+    if is_unsafe(req.method()) && !csrf_exempt(&req, &ctx) {
+        let (r, submitted) = match submitted_csrf(req, state.config().max_upload_bytes).await {
+            Ok(x) => x,
+            Err(e) => return render_error(&state, &ctx, e),
+        };
+        req = r;
+        // A request without a session may only use the token of its own
+        // cookie; a freshly issued token cannot have been submitted.
+        let ok = new_pre_csrf.is_none()
+            && submitted.is_some_and(|s| auth::constant_time_eq(&s, &ctx.csrf));
+        if !ok {
+            return render_error(&state, &ctx, AppError::Csrf);
+        }
+    }
+
+    // 4. The handler.
+    req.extensions_mut().insert(ctx.clone());
+    let res = next.run(req).await;
+
+    // 5. Errors.
+    let mut res = if let Some(ErrorMarker(err)) = res.extensions().get::<ErrorMarker>().cloned() {
+        render_error(&state, &ctx, (*err).clone())
+    } else if is_rejection(&res) {
+        let detail = rejection_detail(res).await;
+        render_error(&state, &ctx, AppError::InvalidRequest { detail })
+    } else {
+        res
+    };
+    if let Some(t) = new_pre_csrf
+        && let Ok(v) = HeaderValue::from_str(&auth::set_cookie(
+            PRE_CSRF_COOKIE,
+            &t,
+            60 * 60 * 24,
+            state.config().secure_cookies,
+            true,
+        ))
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+fn fallback_ctx(path: String, api: bool) -> Ctx {
+    Ctx {
+        lang: Lang::Ja,
+        user: None,
+        csrf: String::new(),
+        path,
+        api,
+    }
+}
+
+fn is_token(v: &str) -> bool {
+    v.len() == 64 && v.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+async fn lookup_session(
+    state: &AppState,
+    cookies: &str,
+) -> AppResult<Option<(SessionUser, String)>> {
+    let Some(token) = auth::cookie(cookies, SESSION_COOKIE).filter(|t| is_token(t)) else {
+        return Ok(None);
+    };
+    let hash = auth::token_hash(token);
+    let store = state.store();
+    let Some(session) = store.session(&hash, chrono::Utc::now()).await? else {
+        return Ok(None);
+    };
+    let Some(user) = store.user(session.user).await? else {
+        return Ok(None);
+    };
+    if user.disabled {
+        return Ok(None);
+    }
+    let org = store.organisation(user.organisation).await?;
+    Ok(Some((
+        SessionUser {
+            user,
+            org,
+            token_hash: hash,
+        },
+        session.csrf_token,
+    )))
+}
+
+fn user_lang(u: Option<&SessionUser>) -> Option<Lang> {
+    u.and_then(|u| u.user.lang.parse().ok())
+}
+
+/// Pages: the user's setting, else the cookie, else Japanese.
+fn page_lang(cookies: &str, user: Option<&SessionUser>) -> Lang {
+    user_lang(user)
+        .or_else(|| auth::cookie(cookies, LANG_COOKIE).and_then(|v| v.parse().ok()))
+        .unwrap_or_default()
+}
+
+/// API: `?lang=`, else `Accept-Language`, else the user's setting, else ja.
+pub fn api_lang(query: Option<&str>, headers: &HeaderMap, user: Option<&SessionUser>) -> Lang {
+    let from_query = query.and_then(|q| {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+            .ok()?
+            .into_iter()
+            .find(|(k, _)| k == "lang")
+            .and_then(|(_, v)| v.parse().ok())
+    });
+    from_query
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(accept_language)
+        })
+        .or_else(|| user_lang(user))
+        .unwrap_or_default()
+}
+
+/// The preferred supported language of an `Accept-Language` header (RFC
+/// 9110 §12.5.4): the highest `q` among `ja*` and `en*`, the first on ties.
+pub fn accept_language(header: &str) -> Option<Lang> {
+    let mut best: Option<(f32, Lang)> = None;
+    for part in header.split(',') {
+        let mut it = part.split(';');
+        let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = it
+            .find_map(|p| p.trim().strip_prefix("q=").map(str::to_owned))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let lang = if tag == "ja" || tag.starts_with("ja-") {
+            Lang::Ja
+        } else if tag == "en" || tag.starts_with("en-") {
+            Lang::En
+        } else {
+            continue;
+        };
+        if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, lang));
+        }
+    }
+    best.map(|(_, l)| l)
+}
+
+fn is_unsafe(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn content_type(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+fn csrf_exempt(req: &Request, ctx: &Ctx) -> bool {
+    if !ctx.api {
+        return false;
+    }
+    let json = content_type(req.headers()).starts_with("application/json");
+    let login = req.uri().path() == "/api/v1/session" && req.method() == Method::POST;
+    (login && json) || ctx.user.is_none()
+}
+
+/// The CSRF token a request submits: the header, else the `csrf` field of
+/// a url-encoded or multipart body (the body is buffered and put back).
+async fn submitted_csrf(req: Request, limit: usize) -> AppResult<(Request, Option<String>)> {
+    if let Some(v) = req.headers().get("x-csrf-token") {
+        let v = v.to_str().ok().map(str::to_owned);
+        return Ok((req, v));
+    }
+    let ct = content_type(req.headers()).to_owned();
+    let form = ct.starts_with("application/x-www-form-urlencoded");
+    let multipart = ct.starts_with("multipart/form-data");
+    if !form && !multipart {
+        return Ok((req, None));
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = to_bytes(body, limit)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)?;
+    let token = if form {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .ok()
+            .and_then(|f| f.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v))
+    } else {
+        multipart_field(&ct, bytes.clone(), "csrf").await
+    };
+    Ok((Request::from_parts(parts, Body::from(bytes)), token))
+}
+
+async fn multipart_field(ct: &str, bytes: axum::body::Bytes, name: &str) -> Option<String> {
+    let r = Request::builder()
+        .header(header::CONTENT_TYPE, ct)
+        .body(Body::from(bytes))
+        .ok()?;
+    let mut mp = Multipart::from_request(r, &()).await.ok()?;
+    while let Ok(Some(field)) = mp.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
+/// Whether a response is one of axum's extractor rejections (plain text,
+/// client error, not ours).
+fn is_rejection(res: &Response) -> bool {
+    let s = res.status();
+    (s == StatusCode::BAD_REQUEST
+        || s == StatusCode::UNPROCESSABLE_ENTITY
+        || s == StatusCode::UNSUPPORTED_MEDIA_TYPE
+        || s == StatusCode::PAYLOAD_TOO_LARGE)
+        && content_type(res.headers()).starts_with("text/plain")
+}
+
+async fn rejection_detail(res: Response) -> String {
+    let bytes = to_bytes(res.into_body(), 4096).await.unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Renders an error for the request's kind.
+pub fn render_error(state: &AppState, ctx: &Ctx, err: AppError) -> Response {
+    if ctx.api {
+        return crate::api::error_response(ctx.lang, &err);
+    }
+    if matches!(err, AppError::Unauthenticated) {
+        let next = if ctx.path.starts_with('/') && !ctx.path.starts_with("//") {
+            ctx.path.as_str()
+        } else {
+            "/"
+        };
+        let to = format!("/login?next={}", crate::pages::url_encode(next));
+        return Redirect::to(&to).into_response();
+    }
+    crate::pages::error_page(state, ctx, &err)
+}

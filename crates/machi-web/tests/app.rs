@@ -1,0 +1,1769 @@
+//! The web application, end to end: a [`TestApp`] starts the real router on
+//! port 0 with a fresh database, and a small HTTP client with a cookie jar
+//! logs users in and exercises pages and API.
+//!
+//! Every story runs on SQLite (a file in a temporary directory) and again on
+//! PostgreSQL when `MACHI_TEST_DATABASE_URL` is set (an administration URL
+//! such as `postgres://postgres@127.0.0.1:5432/postgres`; each test creates
+//! a database of its own and drops it at the end).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Bytes;
+use hyper::{Method, Request};
+use hyper_util::rt::TokioIo;
+use machi_domain::Project;
+use machi_store::{
+    AuditFilter, NewOrganisation, NewUser, OrgId, OrgKind, PostgresStore, ProjectKey, Role,
+    SqliteStore, Store, User,
+};
+use machi_web::auth::PasswordCost;
+use machi_web::{AppConfig, AppState};
+use serde_json::{Value, json};
+use sqlx::Connection as _;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+
+const PASSWORD: &str = "correct horse battery";
+const KURUME: &str = include_str!("../../../examples/kurume-flood-ai.toml");
+const HINO: &str = include_str!("../../../examples/hino-mimamori.toml");
+
+// ---------------------------------------------------------------------------
+// The application under test.
+
+/// The real application on `127.0.0.1:0` over a fresh database.
+struct TestApp {
+    addr: SocketAddr,
+    state: AppState,
+    _db: DbPlace,
+    server: tokio::task::JoinHandle<()>,
+}
+
+enum DbPlace {
+    Sqlite(#[expect(dead_code, reason = "keeps the directory alive")] tempfile::TempDir),
+    Postgres(#[expect(dead_code, reason = "drops the database at the end")] Box<PgDatabase>),
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+fn config() -> AppConfig {
+    AppConfig {
+        // Hashing at full cost in an unoptimised build takes seconds.
+        password_cost: PasswordCost::insecure_fast(),
+        ..AppConfig::default()
+    }
+}
+
+impl TestApp {
+    async fn start(store: Arc<dyn Store>, place: DbPlace) -> TestApp {
+        let state = AppState::new(store, config()).expect("state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind port 0");
+        let addr = listener.local_addr().expect("address");
+        let s = state.clone();
+        let server = tokio::spawn(async move {
+            let _ = machi_web::serve(listener, s, std::future::pending()).await;
+        });
+        TestApp {
+            addr,
+            state,
+            _db: place,
+            server,
+        }
+    }
+
+    async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("machi.db");
+        let store = SqliteStore::open(path.to_str().expect("utf-8 path"))
+            .await
+            .expect("SQLite opens");
+        TestApp::start(Arc::new(store), DbPlace::Sqlite(dir)).await
+    }
+
+    async fn postgres() -> Option<TestApp> {
+        let url = std::env::var("MACHI_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty());
+        let Some(url) = url else {
+            eprintln!("MACHI_TEST_DATABASE_URL is not set: PostgreSQL run skipped");
+            return None;
+        };
+        let db = PgDatabase::create(&url).await;
+        let store = PostgresStore::connect_with(db.options.clone())
+            .await
+            .expect("PostgreSQL store connects");
+        Some(TestApp::start(Arc::new(store), DbPlace::Postgres(Box::new(db))).await)
+    }
+
+    fn store(&self) -> &dyn Store {
+        self.state.store()
+    }
+
+    fn client(&self) -> Client {
+        Client {
+            addr: self.addr,
+            cookies: BTreeMap::new(),
+            csrf: None,
+            accept_language: None,
+        }
+    }
+
+    async fn org(&self, name: &str, kind: OrgKind) -> OrgId {
+        self.store()
+            .create_organisation(
+                None,
+                NewOrganisation {
+                    name_ja: name.into(),
+                    name_en: format!("{name} (en)"),
+                    kind,
+                    local_gov_code: None,
+                },
+            )
+            .await
+            .expect("organisation")
+            .id
+    }
+
+    async fn user(&self, email: &str, role: Role, org: OrgId) -> User {
+        let hash = PasswordCost::insecure_fast().hash(PASSWORD).expect("hash");
+        self.store()
+            .create_user(
+                None,
+                NewUser {
+                    organisation: org,
+                    email: email.into(),
+                    display_name: email.split('@').next().unwrap_or(email).into(),
+                    role,
+                    lang: "ja".into(),
+                    password_hash: hash,
+                },
+            )
+            .await
+            .expect("user")
+    }
+
+    /// A client logged in through the log-in form.
+    async fn logged_in(&self, email: &str) -> Client {
+        let mut c = self.client();
+        let r = c.login(email, PASSWORD).await;
+        assert_eq!(r.status, 303, "log-in of {email}: {}", r.body);
+        c
+    }
+}
+
+/// A database created for one test on the PostgreSQL server, dropped after.
+struct PgDatabase {
+    admin: PgConnectOptions,
+    name: String,
+    options: PgConnectOptions,
+}
+
+impl PgDatabase {
+    async fn create(url: &str) -> PgDatabase {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let admin = PgConnectOptions::from_str(url).expect("a PostgreSQL URL");
+        let name = format!(
+            "machi_web_test_{}_{}_{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut conn = PgConnection::connect_with(&admin)
+            .await
+            .expect("connect to the test server");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create a test database");
+        let _ = conn.close().await;
+        let options = admin.clone().database(&name);
+        PgDatabase {
+            admin,
+            name,
+            options,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let admin = self.admin.clone();
+        let name = self.name.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                if let Ok(mut conn) = PgConnection::connect_with(&admin).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A small HTTP client with cookies.
+
+struct Resp {
+    status: u16,
+    headers: hyper::HeaderMap,
+    body: String,
+}
+
+impl Resp {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    fn location(&self) -> &str {
+        self.header("location")
+    }
+
+    fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+}
+
+struct Client {
+    addr: SocketAddr,
+    cookies: BTreeMap<String, String>,
+    /// The CSRF token last seen (hidden form field or API session).
+    csrf: Option<String>,
+    accept_language: Option<String>,
+}
+
+fn csrf_in(html: &str) -> Option<String> {
+    let i = html.find("name=\"csrf\" value=\"")?;
+    let rest = &html[i + "name=\"csrf\" value=\"".len()..];
+    Some(rest[..rest.find('"')?].to_owned())
+}
+
+impl Client {
+    async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+        extra: &[(&str, String)],
+    ) -> Resp {
+        let stream = tokio::net::TcpStream::connect(self.addr)
+            .await
+            .expect("connect");
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .expect("handshake");
+        tokio::spawn(conn);
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", self.addr.to_string());
+        if !self.cookies.is_empty() {
+            let c = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            req = req.header("cookie", c);
+        }
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        if let Some(l) = &self.accept_language {
+            req = req.header("accept-language", l.as_str());
+        }
+        for (k, v) in extra {
+            req = req.header(*k, v.as_str());
+        }
+        let req = req.body(Full::new(Bytes::from(body))).expect("request");
+        let res = sender.send_request(req).await.expect("response");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        let resp = Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        };
+        // Every text comes from the catalogue: a missing key would show.
+        assert!(
+            !resp.body.contains("⟦missing message⟧"),
+            "a message key is missing from the catalogue on {path}: {}",
+            resp.body
+        );
+        for sc in resp.set_cookies() {
+            let first = sc.split(';').next().unwrap_or("");
+            if let Some((k, v)) = first.split_once('=') {
+                if sc.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_owned(), v.to_owned());
+                }
+            }
+        }
+        if resp.header("content-type").starts_with("text/html")
+            && let Some(t) = csrf_in(&resp.body)
+        {
+            self.csrf = Some(t);
+        }
+        resp
+    }
+
+    async fn get(&mut self, path: &str) -> Resp {
+        self.send(Method::GET, path, None, Vec::new(), &[]).await
+    }
+
+    /// Posts a form with the CSRF token last seen.
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        let token = self.csrf.clone().unwrap_or_default();
+        all.push(("csrf", &token));
+        self.post_raw(path, &all).await
+    }
+
+    /// Posts a form as given (no token added).
+    async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let body = serde_urlencoded::to_string(fields).expect("form");
+        self.send(
+            Method::POST,
+            path,
+            Some("application/x-www-form-urlencoded"),
+            body.into_bytes(),
+            &[],
+        )
+        .await
+    }
+
+    /// Posts a form with owned pairs (edit forms are built from pages).
+    async fn post_pairs(&mut self, path: &str, pairs: &[(String, String)]) -> Resp {
+        let mut all = pairs.to_vec();
+        if !all.iter().any(|(k, _)| k == "csrf") {
+            all.push(("csrf".into(), self.csrf.clone().unwrap_or_default()));
+        }
+        let body = serde_urlencoded::to_string(&all).expect("form");
+        self.send(
+            Method::POST,
+            path,
+            Some("application/x-www-form-urlencoded"),
+            body.into_bytes(),
+            &[],
+        )
+        .await
+    }
+
+    async fn upload(&mut self, path: &str, file_name: &str, content: &str) -> Resp {
+        let boundary = "machi-test-boundary";
+        let token = self.csrf.clone().unwrap_or_default();
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n{content}\r\n--{boundary}--\r\n"
+        );
+        self.send(
+            Method::POST,
+            path,
+            Some(&format!("multipart/form-data; boundary={boundary}")),
+            body.into_bytes(),
+            &[],
+        )
+        .await
+    }
+
+    /// An API call with JSON, sending the CSRF token when known.
+    async fn api(&mut self, method: Method, path: &str, body: Option<Value>) -> Resp {
+        let mut extra = vec![("accept", "application/json".to_owned())];
+        if let Some(t) = &self.csrf {
+            extra.push(("x-csrf-token", t.clone()));
+        }
+        let (ct, bytes) = match body {
+            Some(b) => (Some("application/json"), b.to_string().into_bytes()),
+            None => (None, Vec::new()),
+        };
+        self.send(method, path, ct, bytes, &extra).await
+    }
+
+    /// Logs in through the form (fetching the page first for its token).
+    async fn login(&mut self, email: &str, password: &str) -> Resp {
+        let page = self.get("/login").await;
+        assert_eq!(page.status, 200);
+        self.post("/login", &[("email", email), ("password", password)])
+            .await
+    }
+
+    /// Logs in through the API; keeps the CSRF token it returns.
+    async fn api_login(&mut self, email: &str, password: &str) -> Resp {
+        let r = self
+            .api(
+                Method::POST,
+                "/api/v1/session",
+                Some(json!({ "email": email, "password": password })),
+            )
+            .await;
+        if r.status == 200 {
+            self.csrf = r.json()["csrf_token"].as_str().map(str::to_owned);
+        }
+        r
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A world to test in.
+
+/// Organisations, one user per role (plus outsiders) and one project whose
+/// consortium is the city and company A.
+struct World {
+    city: OrgId,
+    company_a: OrgId,
+    company_b: OrgId,
+    project: ProjectKey,
+}
+
+const OFFICER: &str = "officer@city.example";
+const OTHER_OFFICER: &str = "officer@other-city.example";
+const PROVIDER_A: &str = "provider@a.example";
+const PROVIDER_B: &str = "provider@b.example";
+const SECRETARIAT: &str = "secretariat@sec.example";
+const REVIEWER: &str = "reviewer@sec.example";
+const INVESTOR: &str = "investor@fund.example";
+const ADMIN: &str = "admin@machi.example";
+
+async fn world(app: &TestApp) -> World {
+    let city = app.org("久留米市", OrgKind::Municipality).await;
+    let other_city = app.org("別の市", OrgKind::Municipality).await;
+    let company_a = app.org("A社", OrgKind::Company).await;
+    let company_b = app.org("B社", OrgKind::Company).await;
+    let sec = app.org("事務局", OrgKind::Secretariat).await;
+    let fund = app.org("ファンド", OrgKind::Investor).await;
+    let ops = app.org("運営", OrgKind::Association).await;
+    let officer = app.user(OFFICER, Role::MunicipalOfficer, city).await;
+    app.user(OTHER_OFFICER, Role::MunicipalOfficer, other_city)
+        .await;
+    app.user(PROVIDER_A, Role::Provider, company_a).await;
+    app.user(PROVIDER_B, Role::Provider, company_b).await;
+    app.user(SECRETARIAT, Role::Secretariat, sec).await;
+    app.user(REVIEWER, Role::Reviewer, sec).await;
+    app.user(INVESTOR, Role::Investor, fund).await;
+    app.user(ADMIN, Role::Admin, ops).await;
+    let doc = Project::from_toml_str(KURUME).expect("example");
+    let meta = app
+        .store()
+        .create_project(officer.id, city, &[city, company_a], &doc, "v1")
+        .await
+        .expect("project");
+    World {
+        city,
+        company_a,
+        company_b,
+        project: meta.project,
+    }
+}
+
+/// The fields of the first form on a page whose action is `action`, as the
+/// browser would send them (text inputs, textareas, selected options,
+/// checked boxes, hidden fields).
+fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    let start = html
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form {action}"));
+    let end = start + html[start..].find("</form>").expect("form end");
+    let form = &html[start..end];
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let i = tag.find(&format!(" {name}=\""))?;
+        let rest = &tag[i + name.len() + 3..];
+        Some(unescape(&rest[..rest.find('"')?]))
+    };
+    let mut out = Vec::new();
+    let mut rest = form;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i..];
+        let tag_end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..tag_end];
+        match attr(tag, "name") {
+            Some(name) if tag.starts_with("<input") => {
+                let ty = attr(tag, "type").unwrap_or_default();
+                let unchecked = ty == "checkbox" && !tag.contains(" checked");
+                // Unchecked boxes, disabled fields and files are not sent.
+                if !unchecked && !tag.contains(" disabled") && ty != "file" {
+                    out.push((name, attr(tag, "value").unwrap_or_default()));
+                }
+            }
+            Some(name) if tag.starts_with("<textarea") => {
+                let body = &rest[tag_end + 1..];
+                let text = &body[..body.find("</textarea>").expect("textarea end")];
+                out.push((name, unescape(text)));
+            }
+            Some(name) if tag.starts_with("<select") => {
+                let body = &rest[tag_end..];
+                let sel = &body[..body.find("</select>").expect("select end")];
+                let chosen = sel
+                    .split("<option")
+                    .skip(1)
+                    .find(|o| o.contains(" selected"))
+                    .or_else(|| sel.split("<option").nth(1))
+                    .and_then(|o| attr(o, "value"))
+                    .unwrap_or_default();
+                out.push((name, chosen));
+            }
+            _ => {}
+        }
+        rest = &rest[1..];
+    }
+    out
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&")
+}
+
+fn set(fields: &mut [(String, String)], name: &str, value: &str) {
+    let f = fields
+        .iter_mut()
+        .find(|(k, _)| k == name)
+        .unwrap_or_else(|| panic!("no field {name}"));
+    f.1 = value.to_owned();
+}
+
+// ---------------------------------------------------------------------------
+// Stories.
+
+async fn login_page_is_japanese_by_default_and_switches_to_english(app: &TestApp) {
+    let mut c = app.client();
+    let r = c.get("/login").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("<html lang=\"ja\">"));
+    assert!(r.body.contains("ログイン"));
+    // Before log-in, the switch persists in a cookie.
+    let r = c.post("/lang", &[("lang", "en"), ("next", "/login")]).await;
+    assert_eq!(r.status, 303);
+    assert!(
+        r.set_cookies()
+            .iter()
+            .any(|s| s.starts_with("machi_lang=en"))
+    );
+    let r = c.get("/login").await;
+    assert!(r.body.contains("<html lang=\"en\">"), "{}", r.body);
+    assert!(r.body.contains("Log in with your machi account."));
+}
+
+async fn login_success_sets_a_safe_cookie_and_stores_only_its_hash(app: &TestApp) {
+    world(app).await;
+    let mut c = app.client();
+    let r = c.login(OFFICER, PASSWORD).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), "/dashboard");
+    let cookie = r
+        .set_cookies()
+        .into_iter()
+        .find(|s| s.starts_with("machi_session="))
+        .expect("session cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    let token = c.cookies["machi_session"].clone();
+    assert_eq!(token.len(), 64, "256 bits, hex");
+    let hash = machi_web::auth::token_hash(&token);
+    let session = app
+        .store()
+        .session(&hash, chrono::Utc::now())
+        .await
+        .expect("store")
+        .expect("the session is stored under the token's hash");
+    assert!(
+        app.store()
+            .session(&token, chrono::Utc::now())
+            .await
+            .expect("store")
+            .is_none()
+    );
+    assert_eq!(session.csrf_token.len(), 64);
+    let r = c.get("/dashboard").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("officer"), "the user's name is shown");
+    assert_eq!(c.csrf.as_deref(), Some(session.csrf_token.as_str()));
+}
+
+async fn login_failure_does_not_say_which_part_was_wrong(app: &TestApp) {
+    world(app).await;
+    let mut c = app.client();
+    let wrong_password = c.login(OFFICER, "wrong password!").await;
+    assert_eq!(wrong_password.status, 401);
+    assert!(
+        wrong_password
+            .body
+            .contains("メールアドレスまたはパスワードが正しくありません。")
+    );
+    let unknown = c.login("nobody@city.example", PASSWORD).await;
+    assert_eq!(unknown.status, 401);
+    assert!(unknown.body.contains("data-code=\"login-failed\""));
+    assert!(!c.cookies.contains_key("machi_session"));
+    // Through the API: the same code, in the requested language.
+    c.accept_language = Some("en-GB,en;q=0.9".into());
+    let r = c.api_login(OFFICER, "wrong password!").await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json()["error"]["code"], "login-failed");
+    assert_eq!(
+        r.json()["error"]["message"],
+        "The e-mail or the password is wrong."
+    );
+}
+
+async fn login_is_throttled_after_five_failures(app: &TestApp) {
+    world(app).await;
+    let mut c = app.client();
+    for _ in 0..5 {
+        assert_eq!(c.login(OFFICER, "wrong password!").await.status, 401);
+    }
+    // The right password no longer helps for this e-mail…
+    let r = c.login(OFFICER, PASSWORD).await;
+    assert_eq!(r.status, 429);
+    assert_eq!(r.header("retry-after"), "900");
+    assert!(r.body.contains("15分後"), "{}", r.body);
+    assert!(!c.cookies.contains_key("machi_session"));
+    // …nor through the API, whose message follows ?lang=.
+    let r = c
+        .api(
+            Method::POST,
+            "/api/v1/session?lang=en",
+            Some(json!({ "email": OFFICER.to_uppercase(), "password": PASSWORD })),
+        )
+        .await;
+    assert_eq!(r.status, 429);
+    assert_eq!(r.json()["error"]["code"], "throttled");
+    assert_eq!(
+        r.json()["error"]["message"],
+        "Too many failed log-ins. Try again in 15 minutes."
+    );
+    // Other accounts are not affected.
+    assert_eq!(c.login(PROVIDER_A, PASSWORD).await.status, 303);
+}
+
+async fn csrf_tokens_are_required(app: &TestApp) {
+    let w = world(app).await;
+    // The log-in form without the pre-session token.
+    let mut c = app.client();
+    let r = c
+        .post_raw("/login", &[("email", OFFICER), ("password", PASSWORD)])
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("data-code=\"csrf\""), "{}", r.body);
+
+    let mut c = app.logged_in(OFFICER).await;
+    let path = format!("/projects/{}/organisations", w.project);
+    let ids = [
+        w.city.to_string(),
+        w.company_a.to_string(),
+        w.company_b.to_string(),
+    ];
+    let pairs = [
+        ("org", ids[0].as_str()),
+        ("org", ids[1].as_str()),
+        ("org", ids[2].as_str()),
+    ];
+    // No token, then a wrong one: refused, nothing changed.
+    assert_eq!(c.post_raw(&path, &pairs).await.status, 403);
+    let mut wrong = pairs.to_vec();
+    let bad = "0".repeat(64);
+    wrong.push(("csrf", &bad));
+    assert_eq!(c.post_raw(&path, &wrong).await.status, 403);
+    let orgs = app
+        .store()
+        .project_organisations(w.project)
+        .await
+        .expect("orgs");
+    assert!(!orgs.contains(&w.company_b));
+    // The pre-session token of the log-in page is not the session's.
+    assert_ne!(c.csrf.as_deref(), Some(bad.as_str()));
+    // With the session's token it works.
+    assert_eq!(c.post(&path, &pairs).await.status, 303);
+    let orgs = app
+        .store()
+        .project_organisations(w.project)
+        .await
+        .expect("orgs");
+    assert!(orgs.contains(&w.company_b));
+
+    // The API: a mutating call needs X-CSRF-Token.
+    let mut api = app.client();
+    assert_eq!(api.api_login(PROVIDER_A, PASSWORD).await.status, 200);
+    let token = api.csrf.take();
+    let save =
+        json!({ "base_version": 1, "document": Project::from_toml_str(KURUME).expect("doc") });
+    let r = api
+        .api(
+            Method::PUT,
+            &format!("/api/v1/projects/{}", w.project),
+            Some(save.clone()),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.json()["error"]["code"], "csrf");
+    api.csrf = token;
+    let r = api
+        .api(
+            Method::PUT,
+            &format!("/api/v1/projects/{}", w.project),
+            Some(save),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Reading needs no token.
+    api.csrf = None;
+    assert_eq!(
+        api.api(Method::GET, "/api/v1/projects", None).await.status,
+        200
+    );
+}
+
+async fn logout_ends_the_session(app: &TestApp) {
+    world(app).await;
+    let mut c = app.logged_in(OFFICER).await;
+    let token = c.cookies["machi_session"].clone();
+    c.get("/dashboard").await;
+    let r = c.post("/logout", &[]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), "/login");
+    assert!(!c.cookies.contains_key("machi_session"));
+    let hash = machi_web::auth::token_hash(&token);
+    assert!(
+        app.store()
+            .session(&hash, chrono::Utc::now())
+            .await
+            .expect("store")
+            .is_none()
+    );
+    // The old cookie no longer works.
+    c.cookies.insert("machi_session".into(), token);
+    let r = c.get("/dashboard").await;
+    assert_eq!(r.status, 303);
+    assert!(r.location().starts_with("/login?next="), "{}", r.location());
+}
+
+/// A sample of the permission matrix, through HTTP (the whole matrix is
+/// tested on the pure function in `permissions.rs`).
+async fn permission_cells_through_http(app: &TestApp) {
+    let w = world(app).await;
+    let p = w.project;
+    // (user, path, expected status)
+    let cells: &[(&str, String, u16)] = &[
+        // View.
+        (OFFICER, format!("/projects/{p}"), 200),
+        (PROVIDER_A, format!("/projects/{p}"), 200),
+        (PROVIDER_B, format!("/projects/{p}"), 404),
+        (OTHER_OFFICER, format!("/projects/{p}"), 404),
+        (SECRETARIAT, format!("/projects/{p}"), 200),
+        (REVIEWER, format!("/projects/{p}"), 404),
+        (INVESTOR, format!("/projects/{p}"), 404),
+        (ADMIN, format!("/projects/{p}"), 200),
+        // Edit.
+        (OFFICER, format!("/projects/{p}/edit"), 200),
+        (PROVIDER_A, format!("/projects/{p}/edit"), 200),
+        (PROVIDER_B, format!("/projects/{p}/edit"), 404),
+        (SECRETARIAT, format!("/projects/{p}/edit"), 403),
+        (ADMIN, format!("/projects/{p}/edit"), 200),
+        // Versions and evaluation follow view.
+        (SECRETARIAT, format!("/projects/{p}/versions"), 200),
+        (PROVIDER_B, format!("/api/v1/projects/{p}/evaluation"), 404),
+        (SECRETARIAT, format!("/api/v1/projects/{p}/evaluation"), 200),
+        // Create.
+        (OFFICER, "/projects/new".into(), 200),
+        (PROVIDER_B, "/projects/new".into(), 200),
+        (SECRETARIAT, "/projects/new".into(), 403),
+        (REVIEWER, "/projects/new".into(), 403),
+        (INVESTOR, "/projects/new".into(), 403),
+        // Audit and users: admins only.
+        (ADMIN, "/admin/audit".into(), 200),
+        (ADMIN, "/admin/users".into(), 200),
+        (OFFICER, "/admin/audit".into(), 403),
+        (SECRETARIAT, "/admin/audit".into(), 403),
+        (PROVIDER_A, "/admin/users".into(), 403),
+    ];
+    for (user, path, expected) in cells {
+        let mut c = app.logged_in(user).await;
+        let r = c.get(path).await;
+        assert_eq!(
+            r.status,
+            *expected,
+            "{user} GET {path}: {}",
+            &r.body[..r.body.len().min(300)]
+        );
+    }
+    // Lists show only what each may see.
+    for (user, n) in [
+        (OFFICER, 1),
+        (PROVIDER_B, 0),
+        (SECRETARIAT, 1),
+        (REVIEWER, 0),
+        (INVESTOR, 0),
+        (ADMIN, 1),
+    ] {
+        let mut c = app.client();
+        assert_eq!(c.api_login(user, PASSWORD).await.status, 200);
+        let r = c.api(Method::GET, "/api/v1/projects", None).await;
+        assert_eq!(
+            r.json()["projects"].as_array().map(Vec::len),
+            Some(n),
+            "{user}"
+        );
+    }
+    // Reviewers and investors are told their views come later.
+    let mut c = app.logged_in(REVIEWER).await;
+    let r = c.get("/dashboard").await;
+    assert!(r.body.contains("今後のリリース"), "{}", r.body);
+    // A secretariat cannot save through the API either.
+    let mut c = app.client();
+    c.api_login(SECRETARIAT, PASSWORD).await;
+    let doc = Project::from_toml_str(KURUME).expect("doc");
+    let r = c
+        .api(
+            Method::PUT,
+            &format!("/api/v1/projects/{p}"),
+            Some(json!({"base_version": 1, "document": doc})),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.json()["error"]["code"], "forbidden");
+    // An outsider company gets 404, not 403: the draft's existence is not revealed.
+    let mut c = app.client();
+    c.api_login(PROVIDER_B, PASSWORD).await;
+    let r = c
+        .api(
+            Method::PUT,
+            &format!("/api/v1/projects/{p}"),
+            Some(json!({"base_version": 1, "document": doc})),
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    // Not logged in: pages redirect to the log-in form, the API answers 401.
+    let mut anon = app.client();
+    let r = anon.get(&format!("/projects/{p}")).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), format!("/login?next=%2Fprojects%2F{p}"));
+    let r = anon.api(Method::GET, "/api/v1/projects", None).await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json()["error"]["code"], "unauthenticated");
+}
+
+async fn consortium_organisations_grant_access(app: &TestApp) {
+    let w = world(app).await;
+    let mut b = app.logged_in(PROVIDER_B).await;
+    assert_eq!(b.get(&format!("/projects/{}", w.project)).await.status, 404);
+    let mut officer = app.logged_in(OFFICER).await;
+    let page = officer.get(&format!("/projects/{}", w.project)).await;
+    assert!(page.body.contains("B社"));
+    let b_id = w.company_b.to_string();
+    let a_id = w.company_a.to_string();
+    let r = officer
+        .post(
+            &format!("/projects/{}/organisations", w.project),
+            &[("org", a_id.as_str()), ("org", b_id.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    // The owner stays, though its box is not sent (it is disabled).
+    let orgs = app
+        .store()
+        .project_organisations(w.project)
+        .await
+        .expect("orgs");
+    assert!(orgs.contains(&w.city) && orgs.contains(&w.company_a) && orgs.contains(&w.company_b));
+    assert_eq!(b.get(&format!("/projects/{}", w.project)).await.status, 200);
+    // And the change is audited.
+    let audit = app
+        .store()
+        .audit(AuditFilter {
+            entity: Some("project".into()),
+            entity_id: Some(w.project.to_string()),
+            limit: None,
+        })
+        .await
+        .expect("audit");
+    assert_eq!(audit[0].action, "project.organisations");
+}
+
+async fn create_project_from_form_and_from_file(app: &TestApp) {
+    world(app).await;
+    let mut c = app.logged_in(PROVIDER_A).await;
+    c.get("/projects/new").await;
+    let r = c
+        .post(
+            "/projects",
+            &[
+                ("id", "yame-bus"),
+                ("name_ja", "八女市 デマンドバス"),
+                ("name_en", "Yame demand bus"),
+                ("municipality", "八女市"),
+                ("code", "402109"),
+                ("category", "problem-solving"),
+                ("site", "brownfield"),
+                ("first", "令和7年度"),
+                ("last", "2034"),
+                ("discount_rate", "4%"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = c.get(r.location()).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("八女市 デマンドバス"));
+    assert!(
+        page.body.contains("令和7年度–令和16年度"),
+        "horizon in 和暦"
+    );
+    assert!(
+        page.body.contains("◎"),
+        "the creator's organisation is the representative"
+    );
+
+    // A bad form: nothing saved, the problem named by its field.
+    let before = app.store().projects().await.expect("projects").len();
+    c.get("/projects/new").await;
+    let r = c
+        .post(
+            "/projects",
+            &[
+                ("id", "bad-code"),
+                ("name_ja", "x"),
+                ("municipality", "x"),
+                ("code", "99999"),
+                ("category", "problem-solving"),
+                ("site", "brownfield"),
+                ("first", "2025"),
+                ("last", "2030"),
+                ("discount_rate", "4%"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("全国地方公共団体コード"), "{}", r.body);
+    assert_eq!(
+        app.store().projects().await.expect("projects").len(),
+        before
+    );
+
+    // A file.
+    c.get("/projects/new").await;
+    let r = c.upload("/projects/upload", "hino.toml", HINO).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = c.get(r.location()).await;
+    assert!(page.body.contains("日野"), "the uploaded project is shown");
+    // The same id again: refused.
+    c.get("/projects/new").await;
+    let r = c.upload("/projects/upload", "hino.toml", HINO).await;
+    assert_eq!(r.status, 409);
+    // A broken file: the field and the line, translated; nothing saved.
+    let before = app.store().projects().await.expect("projects").len();
+    let broken = HINO.replacen("[horizon]", "[horizon]\nfrist = 2025", 1);
+    let line = broken
+        .lines()
+        .position(|l| l.starts_with("frist"))
+        .expect("line")
+        + 1;
+    c.get("/projects/new").await;
+    let r = c.upload("/projects/upload", "broken.toml", &broken).await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains(&format!("{line}行目")) || r.body.contains(&format!("line {line}")),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("frist"), "{}", r.body);
+    assert!(r.body.contains("何も保存されていません"));
+    assert_eq!(
+        app.store().projects().await.expect("projects").len(),
+        before
+    );
+}
+
+async fn project_page_shows_evaluation_application_and_charts(app: &TestApp) {
+    let w = world(app).await;
+    let mut c = app.logged_in(OFFICER).await;
+    let r = c.get(&format!("/projects/{}", w.project)).await;
+    assert_eq!(r.status, 200);
+    let b = &r.body;
+    // Fiscal years and yen as the domain formats them.
+    assert!(b.contains("令和7年度"));
+    assert!(b.contains("単位：千円"));
+    assert!(b.contains("¥"));
+    // The funding cliff of the example (its header says FY2034).
+    assert!(
+        b.contains("令和16年度に累積キャッシュがマイナスに転じます"),
+        "cliff verdict"
+    );
+    assert!(b.contains("class=\"cliff-row\""));
+    // The MLIT template fields and the consortium marks.
+    for label in [
+        "都市・まちづくりのビジョン",
+        "キーコンセプト",
+        "費用負担の考え方",
+        "本格導入後の効果検証",
+        "事業実施体制",
+    ] {
+        assert!(b.contains(label), "{label}");
+    }
+    assert!(b.contains("◎") && b.contains("○"));
+    // Three charts drawn from the API's JSON, with local scripts only.
+    assert!(b.contains(&format!(
+        "data-evaluation=\"/api/v1/projects/{}/evaluation?version=1\"",
+        w.project
+    )));
+    for id in ["chart-funding", "chart-operations", "chart-cash"] {
+        assert!(b.contains(id), "{id}");
+    }
+    assert!(!b.contains("src=\"http"), "no script from another host");
+    assert!(
+        !b.contains("href=\"http"),
+        "no stylesheet or link to another host"
+    );
+    let e = c
+        .api(
+            Method::GET,
+            &format!("/api/v1/projects/{}/evaluation?version=1", w.project),
+            None,
+        )
+        .await;
+    assert_eq!(e.status, 200);
+    let j = e.json();
+    assert_eq!(j["cliff"]["cliff_year"], "FY2034");
+    assert_eq!(j["statement"].as_array().map(Vec::len), Some(15));
+    assert!(j["funding"].as_array().is_some_and(|f| !f.is_empty()));
+    // The vendored libraries are served, with their licences.
+    for path in [
+        "/static/vendor/chart.js/chart.umd.min.js",
+        "/static/vendor/htmx/htmx.min.js",
+        "/static/vendor/chart.js/LICENSE.md",
+        "/static/vendor/htmx/LICENSE",
+        "/static/app.js",
+        "/static/app.css",
+    ] {
+        assert_eq!(c.get(path).await.status, 200, "{path}");
+    }
+    // English.
+    c.post("/lang", &[("lang", "en"), ("next", "/dashboard")])
+        .await;
+    let r = c.get(&format!("/projects/{}", w.project)).await;
+    assert!(r.body.contains("FY2025"));
+    assert!(r.body.contains("Key concept"));
+    // A TOML download that reads back to the same project.
+    let d = c
+        .get(&format!("/projects/{}/download.toml", w.project))
+        .await;
+    assert_eq!(d.status, 200);
+    assert_eq!(
+        Project::from_toml_str(&d.body).expect("downloaded TOML reads back"),
+        Project::from_toml_str(KURUME).expect("example")
+    );
+}
+
+async fn edit_versions_compare_and_restore(app: &TestApp) {
+    let w = world(app).await;
+    let p = w.project;
+    let mut c = app.logged_in(PROVIDER_A).await;
+    let page = c.get(&format!("/projects/{p}/edit")).await;
+    assert_eq!(page.status, 200);
+    let mut f = form_fields(&page.body, &format!("/projects/{p}/edit"));
+    assert!(f.iter().any(|(k, v)| k == "base_version" && v == "1"));
+    set(&mut f, "app.key_concept.ja", "3時間先の水位で避難を早める");
+    set(&mut f, "note", "キーコンセプトを更新");
+    let r = c.post_pairs(&format!("/projects/{p}/edit"), &f).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let v2 = app
+        .store()
+        .latest_version(p)
+        .await
+        .expect("store")
+        .expect("v2");
+    assert_eq!(v2.meta.version, 2);
+    assert_eq!(v2.meta.note, "キーコンセプトを更新");
+    assert_eq!(
+        v2.document
+            .application
+            .key_concept
+            .as_ref()
+            .map(|t| t.ja.as_str()),
+        Some("3時間先の水位で避難を早める")
+    );
+    // Everything else is as it was.
+    let v1 = app.store().version(p, 1).await.expect("store").expect("v1");
+    let mut expected = v1.document.clone();
+    expected.application.key_concept = v2.document.application.key_concept.clone();
+    assert_eq!(v2.document, expected);
+
+    // An invalid edit: 422, the form keeps the input, nothing saved.
+    let page = c.get(&format!("/projects/{p}/edit")).await;
+    let mut f = form_fields(&page.body, &format!("/projects/{p}/edit"));
+    set(&mut f, "m.1.role", "representative");
+    set(&mut f, "app.vision.ja", "入力は残る");
+    let r = c.post_pairs(&format!("/projects/{p}/edit"), &f).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("入力は残る"));
+    assert!(r.body.contains("members"), "{}", r.body);
+    assert_eq!(
+        app.store()
+            .latest_version(p)
+            .await
+            .expect("store")
+            .map(|v| v.meta.version),
+        Some(2)
+    );
+
+    // Versions and their comparison.
+    let r = c.get(&format!("/projects/{p}/versions")).await;
+    assert!(r.body.contains("キーコンセプトを更新"));
+    let r = c.get(&format!("/projects/{p}/compare?a=1&b=2")).await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("3時間先の水位で避難を早める"));
+    assert!(r.body.contains("主要指標の変化"));
+    assert!(r.body.contains("正味現在価値"));
+
+    // Restore version 1: a new version 3 equal to version 1.
+    let r = c
+        .post(
+            &format!("/projects/{p}/versions/1/restore"),
+            &[("base_version", "2")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let v3 = app
+        .store()
+        .latest_version(p)
+        .await
+        .expect("store")
+        .expect("v3");
+    assert_eq!(v3.meta.version, 3);
+    assert_eq!(v3.meta.note, "第1版を復元");
+    assert_eq!(v3.document, v1.document);
+    assert_eq!(app.store().versions(p).await.expect("versions").len(), 3);
+    // An old version is shown read-only, with the way back.
+    let r = c.get(&format!("/projects/{p}?version=2")).await;
+    assert!(r.body.contains("過去の版"));
+    // A stale restore (based on 2 while 3 is latest) is refused.
+    let r = c
+        .post(
+            &format!("/projects/{p}/versions/2/restore"),
+            &[("base_version", "2")],
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    assert_eq!(app.store().versions(p).await.expect("versions").len(), 3);
+}
+
+async fn a_stale_form_save_gets_409_and_loses_nothing(app: &TestApp) {
+    let w = world(app).await;
+    let p = w.project;
+    let path = format!("/projects/{p}/edit");
+    let mut alice = app.logged_in(OFFICER).await;
+    let mut bob = app.logged_in(PROVIDER_A).await;
+    let alice_page = alice.get(&path).await;
+    let bob_page = bob.get(&path).await;
+    let mut fa = form_fields(&alice_page.body, &path);
+    let mut fb = form_fields(&bob_page.body, &path);
+    set(&mut fa, "app.vision.ja", "アリスのビジョン");
+    set(&mut fa, "app.story.ja", "アリスのストーリー");
+    set(&mut fb, "app.vision.ja", "ボブのビジョン");
+    set(&mut fb, "app.cost_burden.ja", "ボブの費用負担");
+    assert_eq!(alice.post_pairs(&path, &fa).await.status, 303);
+    // Bob's form was based on version 1.
+    let r = bob.post_pairs(&path, &fb).await;
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("data-code=\"conflict\""));
+    // Both versions side by side.
+    assert!(r.body.contains("アリスのビジョン"), "theirs");
+    assert!(r.body.contains("ボブのビジョン"), "yours");
+    // Nothing overwritten.
+    let latest = app
+        .store()
+        .latest_version(p)
+        .await
+        .expect("store")
+        .expect("latest");
+    assert_eq!(latest.meta.version, 2);
+    let vision = |d: &Project| d.application.vision.as_ref().map(|t| t.ja.clone());
+    assert_eq!(
+        vision(&latest.document).as_deref(),
+        Some("アリスのビジョン")
+    );
+    // The merged form is based on version 2 and keeps Alice's story.
+    let merged = form_fields(&r.body, &path);
+    assert!(merged.iter().any(|(k, v)| k == "base_version" && v == "2"));
+    assert!(
+        merged
+            .iter()
+            .any(|(k, v)| k == "app.story.ja" && v == "アリスのストーリー")
+    );
+    assert!(
+        merged
+            .iter()
+            .any(|(k, v)| k == "app.cost_burden.ja" && v == "ボブの費用負担")
+    );
+    let r = bob.post_pairs(&path, &merged).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let v3 = app
+        .store()
+        .latest_version(p)
+        .await
+        .expect("store")
+        .expect("v3");
+    assert_eq!(v3.meta.version, 3);
+    assert_eq!(
+        v3.document
+            .application
+            .story
+            .as_ref()
+            .map(|t| t.ja.as_str()),
+        Some("アリスのストーリー")
+    );
+    assert_eq!(
+        v3.document
+            .application
+            .cost_burden
+            .as_ref()
+            .map(|t| t.ja.as_str()),
+        Some("ボブの費用負担")
+    );
+    assert_eq!(vision(&v3.document).as_deref(), Some("ボブのビジョン"));
+}
+
+async fn a_stale_api_save_gets_409_json(app: &TestApp) {
+    let w = world(app).await;
+    let p = w.project;
+    let mut a = app.client();
+    let mut b = app.client();
+    a.api_login(OFFICER, PASSWORD).await;
+    b.api_login(PROVIDER_A, PASSWORD).await;
+    let got = a
+        .api(Method::GET, &format!("/api/v1/projects/{p}"), None)
+        .await;
+    assert_eq!(got.status, 200);
+    let mut doc = got.json()["document"].clone();
+    assert_eq!(got.json()["version"]["version"], 1);
+    doc["project"]["name"]["ja"] = "Aの名前".into();
+    let r = a
+        .api(
+            Method::PUT,
+            &format!("/api/v1/projects/{p}"),
+            Some(json!({"base_version": 1, "document": doc, "note": "A"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["version"]["version"], 2);
+    let mut doc_b = got.json()["document"].clone();
+    doc_b["project"]["name"]["ja"] = "Bの名前".into();
+    b.accept_language = Some("en".into());
+    let r = b
+        .api(
+            Method::PUT,
+            &format!("/api/v1/projects/{p}"),
+            Some(json!({"base_version": 1, "document": doc_b})),
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    let e = r.json();
+    assert_eq!(e["error"]["code"], "conflict");
+    assert_eq!(e["error"]["current_version"], 2);
+    assert_eq!(
+        e["error"]["message"],
+        "You edited version 1, but version 2 has been saved since. Nothing was overwritten."
+    );
+    let latest = app
+        .store()
+        .latest_version(p)
+        .await
+        .expect("store")
+        .expect("latest");
+    assert_eq!(latest.document.project.name.ja, "Aの名前");
+    // Versions through the API, newest first.
+    let r = b
+        .api(Method::GET, &format!("/api/v1/projects/{p}/versions"), None)
+        .await;
+    let versions: Vec<i64> = r.json()["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .filter_map(|v| v["version"].as_i64())
+        .collect();
+    assert_eq!(versions, vec![2, 1]);
+    // And version 1 is still there to read.
+    let r = b
+        .api(
+            Method::GET,
+            &format!("/api/v1/projects/{p}?version=1"),
+            None,
+        )
+        .await;
+    assert_ne!(r.json()["document"]["project"]["name"]["ja"], "Aの名前");
+}
+
+async fn api_creates_and_reports_errors_with_stable_codes(app: &TestApp) {
+    world(app).await;
+    let mut c = app.client();
+    c.api_login(PROVIDER_B, PASSWORD).await;
+    let doc: Value =
+        serde_json::to_value(Project::from_toml_str(HINO).expect("doc")).expect("json");
+    let r = c
+        .api(
+            Method::POST,
+            "/api/v1/projects",
+            Some(json!({"document": doc})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["project"]["id"].as_i64().expect("id");
+    assert_eq!(r.header("location"), format!("/api/v1/projects/{id}"));
+    assert_eq!(r.json()["version"]["version"], 1);
+    // The same id again.
+    let r = c
+        .api(
+            Method::POST,
+            "/api/v1/projects?lang=en",
+            Some(json!({"document": doc})),
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.json()["error"]["code"], "duplicate");
+    // An invalid document: every problem with field and message…
+    let mut bad = doc.clone();
+    bad["members"][0]["role"] = "member".into();
+    let r = c
+        .api(
+            Method::POST,
+            "/api/v1/projects",
+            Some(json!({"document": bad})),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let e = r.json();
+    assert_eq!(e["error"]["code"], "invalid-project");
+    assert_eq!(e["error"]["problems"][0]["code"], "representative-count");
+    assert_eq!(e["error"]["problems"][0]["path"], "members");
+    // …and the line, counted from the start of `document`.
+    let mut misspelt = doc.clone();
+    misspelt["horizon"]["frist"] = 2025.into();
+    let pretty = serde_json::to_string_pretty(&misspelt).expect("json");
+    let line = pretty
+        .lines()
+        .position(|l| l.contains("\"frist\""))
+        .expect("line")
+        + 1;
+    let body = format!("{{\"document\": {pretty}}}");
+    let token = c.csrf.clone().unwrap_or_default();
+    let r = c
+        .send(
+            Method::POST,
+            "/api/v1/projects?lang=en",
+            Some("application/json"),
+            body.into_bytes(),
+            &[("x-csrf-token", token)],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let p = &r.json()["error"]["problems"][0];
+    assert_eq!(p["code"], "unknown-field");
+    assert_eq!(p["line"], line, "{p}");
+    assert!(
+        p["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&format!("line {line}")) && m.contains("frist")),
+        "{p}"
+    );
+    // Malformed JSON.
+    let r = c
+        .send(
+            Method::POST,
+            "/api/v1/projects",
+            Some("application/json"),
+            b"{".to_vec(),
+            &[("x-csrf-token", c.csrf.clone().unwrap_or_default())],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"]["code"], "invalid-request");
+    // Not found, in both languages.
+    let r = c
+        .api(Method::GET, "/api/v1/projects/999999?lang=en", None)
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        r.json()["error"]["message"],
+        "The page, project or version does not exist (or you may not see it)."
+    );
+    c.accept_language = Some("ja".into());
+    let r = c.api(Method::GET, "/api/v1/projects/999999", None).await;
+    assert_eq!(r.header("content-language"), "ja");
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("見つかりません"))
+    );
+    // A non-numeric id is a bad request, rendered the same way.
+    let r = c.api(Method::GET, "/api/v1/projects/abc", None).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"]["code"], "invalid-request");
+    // Changing project.id through a save is refused.
+    let mut renamed = doc.clone();
+    renamed["project"]["id"] = "other-id".into();
+    let r = c
+        .api(
+            Method::PUT,
+            &format!("/api/v1/projects/{id}"),
+            Some(json!({"base_version": 1, "document": renamed})),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["error"]["code"], "id-changed");
+    // Snapshots of the shapes (times and ids redacted).
+    let list = c.api(Method::GET, "/api/v1/projects", None).await.json();
+    insta::with_settings!({ prepend_module_to_snapshot => false }, {
+        insta::assert_json_snapshot!("api_project_list", list, {
+            ".projects[].updated_at" => "[time]",
+            ".projects[].id" => "[id]",
+            ".projects[].owner" => "[id]",
+            ".projects[].updated_by" => "[id]",
+        });
+        insta::assert_json_snapshot!("api_error_invalid_project", e);
+    });
+    // A page that does not exist is a translated page too.
+    let r = c.get("/no/such/page").await;
+    assert_eq!(r.status, 404);
+    assert!(r.body.contains("data-code=\"not-found\""));
+}
+
+async fn audit_log_shows_who_when_what_before_after(app: &TestApp) {
+    let w = world(app).await;
+    let p = w.project;
+    let mut c = app.client();
+    c.api_login(OFFICER, PASSWORD).await;
+    let got = c
+        .api(Method::GET, &format!("/api/v1/projects/{p}"), None)
+        .await;
+    let mut doc = got.json()["document"].clone();
+    doc["project"]["name"]["ja"] = "監査される名前".into();
+    let r = c
+        .api(
+            Method::PUT,
+            &format!("/api/v1/projects/{p}"),
+            Some(json!({"base_version": 1, "document": doc})),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let mut admin = app.logged_in(ADMIN).await;
+    let r = admin
+        .get(&format!("/admin/audit?entity=project&id={p}"))
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("data-action=\"project.save\""));
+    assert!(r.body.contains("新しい版の保存"));
+    assert!(r.body.contains("project.name.ja"), "the field changed");
+    assert!(r.body.contains("監査される名前"), "after");
+    assert!(r.body.contains("久留米市 AI水位予測"), "before");
+    assert!(r.body.contains("officer"), "who");
+    assert!(r.body.contains("JST"), "when");
+    let mut officer = app.logged_in(OFFICER).await;
+    assert_eq!(officer.get("/admin/audit").await.status, 403);
+}
+
+async fn language_switch_persists_on_the_user(app: &TestApp) {
+    world(app).await;
+    let mut c = app.logged_in(OFFICER).await;
+    let r = c.get("/dashboard").await;
+    assert!(r.body.contains("プロジェクト一覧"));
+    let r = c
+        .post("/lang", &[("lang", "en"), ("next", "/dashboard")])
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), "/dashboard");
+    let user = app
+        .store()
+        .user_by_email(OFFICER)
+        .await
+        .expect("store")
+        .expect("user");
+    assert_eq!(user.lang, "en");
+    // A new browser: after log-in the page is in English.
+    let mut other = app.logged_in(OFFICER).await;
+    let r = other.get("/dashboard").await;
+    assert!(r.body.contains("<html lang=\"en\">"));
+    assert!(r.body.contains("Projects"));
+    // The API follows the user's setting too, unless told otherwise.
+    let mut api = app.client();
+    api.api_login(OFFICER, PASSWORD).await;
+    let r = api.api(Method::GET, "/api/v1/projects/424242", None).await;
+    assert_eq!(r.header("content-language"), "en");
+    let r = api
+        .api(Method::GET, "/api/v1/projects/424242?lang=ja", None)
+        .await;
+    assert_eq!(r.header("content-language"), "ja");
+    // The switch is audited.
+    let audit = app
+        .store()
+        .audit(AuditFilter {
+            entity: Some("user".into()),
+            entity_id: Some(user.id.to_string()),
+            limit: None,
+        })
+        .await
+        .expect("audit");
+    assert!(audit.iter().any(|e| e.action == "user.lang"));
+    // A redirect elsewhere is refused.
+    let r = c
+        .post("/lang", &[("lang", "ja"), ("next", "//evil.example/")])
+        .await;
+    assert_eq!(r.location(), "/dashboard");
+}
+
+async fn admin_creates_a_user_who_can_log_in(app: &TestApp) {
+    let w = world(app).await;
+    let mut admin = app.logged_in(ADMIN).await;
+    admin.get("/admin/users").await;
+    let org = w.company_b.to_string();
+    let r = admin
+        .post(
+            "/admin/users",
+            &[
+                ("email", "New@B.example"),
+                ("name", "新人"),
+                ("organisation", &org),
+                ("role", "provider"),
+                ("lang", "en"),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let i = r
+        .body
+        .find("class=\"secret\">")
+        .expect("generated password shown once");
+    let rest = &r.body[i + "class=\"secret\">".len()..];
+    let password = rest[..rest.find('<').expect("end")].to_owned();
+    assert_eq!(password.chars().count(), 16);
+    let mut newbie = app.client();
+    assert_eq!(newbie.login("new@b.example", &password).await.status, 303);
+    let r = newbie.get("/dashboard").await;
+    assert!(r.body.contains("<html lang=\"en\">"));
+    // Duplicate e-mail.
+    admin.get("/admin/users").await;
+    let r = admin
+        .post(
+            "/admin/users",
+            &[
+                ("email", "new@b.example"),
+                ("name", "x"),
+                ("organisation", &org),
+                ("role", "provider"),
+                ("password", "long enough password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(
+        r.body
+            .contains("このメールアドレスはすでに登録されています")
+    );
+    // Too short a password.
+    let r = admin
+        .post(
+            "/admin/users",
+            &[
+                ("email", "short@b.example"),
+                ("name", "x"),
+                ("organisation", &org),
+                ("role", "provider"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    // A provider may not.
+    let mut p = app.logged_in(PROVIDER_A).await;
+    p.get("/dashboard").await;
+    let r = p
+        .post(
+            "/admin/users",
+            &[
+                ("email", "x@x.example"),
+                ("name", "x"),
+                ("organisation", &org),
+                ("role", "admin"),
+                ("password", "long enough password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(
+        app.store()
+            .user_by_email("x@x.example")
+            .await
+            .expect("store")
+            .is_none()
+    );
+}
+
+async fn demo_data_loads_once_and_respects_consortia(app: &TestApp) {
+    let files: Vec<(String, String)> = machi_web::demo::EMBEDDED_EXAMPLES
+        .iter()
+        .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+        .collect();
+    let report = machi_web::demo::load(&app.state, &files)
+        .await
+        .expect("demo");
+    assert!(!report.already_loaded);
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    assert_eq!(report.projects.len(), files.len());
+    assert_eq!(report.accounts.len(), 8);
+    let again = machi_web::demo::load(&app.state, &files)
+        .await
+        .expect("demo");
+    assert!(again.already_loaded);
+    assert_eq!(
+        app.store().projects().await.expect("projects").len(),
+        files.len()
+    );
+    // Every demo account logs in with the printed password.
+    for a in &report.accounts {
+        let mut c = app.client();
+        assert_eq!(
+            c.login(a.email, machi_web::demo::DEMO_PASSWORD)
+                .await
+                .status,
+            303,
+            "{}",
+            a.email
+        );
+    }
+    // A company sees its own draft and the shared project, not the other
+    // company's draft.
+    let mut c = app.client();
+    c.api_login("provider@sensing.example", machi_web::demo::DEMO_PASSWORD)
+        .await;
+    let list = c.api(Method::GET, "/api/v1/projects", None).await.json();
+    let slugs: Vec<&str> = list["projects"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|p| p["slug"].as_str())
+        .collect();
+    assert!(
+        slugs.contains(&"kurume-flood-ai") && slugs.contains(&"hino-mimamori"),
+        "{slugs:?}"
+    );
+    assert!(!slugs.contains(&"sano-urban-os"), "{slugs:?}");
+    // The shared project has two versions to compare from the start.
+    let kurume = list["projects"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|p| p["slug"] == "kurume-flood-ai")
+        .expect("kurume");
+    assert_eq!(kurume["version"], 2);
+}
+
+/// Runs each story on SQLite and, when configured, on PostgreSQL.
+macro_rules! stories {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let app = crate::TestApp::sqlite().await;
+                    crate::$name(&app).await;
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(app) = crate::TestApp::postgres().await else { return };
+                    crate::$name(&app).await;
+                }
+            )*
+        }
+    };
+}
+
+stories!(
+    login_page_is_japanese_by_default_and_switches_to_english,
+    login_success_sets_a_safe_cookie_and_stores_only_its_hash,
+    login_failure_does_not_say_which_part_was_wrong,
+    login_is_throttled_after_five_failures,
+    csrf_tokens_are_required,
+    logout_ends_the_session,
+    permission_cells_through_http,
+    consortium_organisations_grant_access,
+    create_project_from_form_and_from_file,
+    project_page_shows_evaluation_application_and_charts,
+    edit_versions_compare_and_restore,
+    a_stale_form_save_gets_409_and_loses_nothing,
+    a_stale_api_save_gets_409_json,
+    api_creates_and_reports_errors_with_stable_codes,
+    audit_log_shows_who_when_what_before_after,
+    language_switch_persists_on_the_user,
+    admin_creates_a_user_who_can_log_in,
+    demo_data_loads_once_and_respects_consortia,
+);
+
+/// The OpenAPI document, snapshot-tested: a change to the API shows up in
+/// review as a change to `snapshots/app__openapi.snap`.
+#[test]
+fn openapi_document() {
+    let doc: Value = serde_json::from_str(&machi_web::api::openapi_json()).expect("JSON");
+    assert_eq!(doc["info"]["title"], "machi API");
+    for path in [
+        "/api/v1/session",
+        "/api/v1/projects",
+        "/api/v1/projects/{id}",
+        "/api/v1/projects/{id}/versions",
+        "/api/v1/projects/{id}/evaluation",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path}");
+    }
+    insta::assert_json_snapshot!("openapi", doc);
+}
+
+/// The OpenAPI document is what the server serves.
+#[tokio::test]
+async fn openapi_document_is_served() {
+    let app = TestApp::sqlite().await;
+    let mut c = app.client();
+    let r = c.get("/api/v1/openapi.json").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json(),
+        serde_json::from_str::<Value>(&machi_web::api::openapi_json()).expect("JSON")
+    );
+}
