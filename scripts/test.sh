@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # The whole test suite: every crate's unit, integration, property and CLI
-# tests, the storage suite on SQLite and on PostgreSQL.
+# tests, the storage suite on SQLite and on PostgreSQL, then the browser
+# tests in e2e/ (the real `machi serve --demo` driven in Debian's chromium).
 #
 # This is the README's test command and what .ci/run calls. It installs what
 # the tests need that a fresh Debian machine (root, Rust toolchain) lacks:
 # when no PostgreSQL answers on 127.0.0.1:5432 it installs Debian's
-# postgresql and starts a throwaway cluster on loopback for the run. Build
+# postgresql and starts a throwaway cluster on loopback for the run; it
+# installs Debian's chromium, fonts-noto-cjk (Japanese text in screenshots)
+# and nodejs/npm when missing, and e2e/'s locked npm packages. Every step is
+# skipped when already done, so a second run only runs the tests. Build
 # output goes outside the clone so repeated runs reuse it.
+#
+# MACHI_SKIP_E2E=1 skips the browser tests (e.g. while iterating on Rust).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,9 +59,70 @@ ensure_postgres() {
     export MACHI_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:54329/postgres"
 }
 
+# The browser tests' tools: Debian's chromium (a browser downloaded by a
+# test tool cannot run here), Japanese fonts, and Node.js with npm.
+ensure_browser_tools() {
+    local missing=()
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q 'install ok installed' \
+        || missing+=(fonts-noto-cjk)
+    command -v node >/dev/null || missing+=(nodejs)
+    command -v npm >/dev/null || missing+=(npm)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        echo "scripts/test.sh: installing ${missing[*]} from Debian"
+        apt_install "${missing[@]}"
+    fi
+    local major
+    major=$(node -p 'process.versions.node.split(".")[0]')
+    if [ "$major" -lt 20 ]; then
+        echo "scripts/test.sh: the browser tests need Node.js 20 or later (playwright-core); found $(node --version)" >&2
+        return 1
+    fi
+}
+
+# e2e/'s npm packages exactly as locked; skipped when node_modules already
+# matches package-lock.json.
+ensure_e2e_packages() {
+    if cmp -s e2e/package-lock.json e2e/node_modules/.machi-installed-lock 2>/dev/null; then
+        return
+    fi
+    (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
+    cp e2e/package-lock.json e2e/node_modules/.machi-installed-lock
+}
+
 ensure_postgres
 echo "PostgreSQL for the tests: $MACHI_TEST_DATABASE_URL"
+if [ -z "${MACHI_SKIP_E2E:-}" ]; then
+    ensure_browser_tools
+    ensure_e2e_packages
+fi
 
 cargo test --workspace --locked --all-targets
 # Doc tests are not part of --all-targets.
 cargo test --workspace --locked --doc
+
+if [ -n "${MACHI_SKIP_E2E:-}" ]; then
+    echo "Browser tests skipped (MACHI_SKIP_E2E is set)."
+    exit 0
+fi
+
+# Browser tests: each test file starts its own `machi serve --demo` on a free
+# loopback port over a temporary SQLite file, and stops it at the end.
+cargo build -p machi-cli --locked
+export MACHI_BIN="$CARGO_TARGET_DIR/debug/machi"
+# Screenshots (and the servers' logs) stay for a person to look at; those of
+# runs older than a day are removed.
+find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'machi-e2e-shots.*' -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
+MACHI_E2E_SHOTS=$(mktemp -d "${TMPDIR:-/tmp}/machi-e2e-shots.XXXXXX")
+export MACHI_E2E_SHOTS
+echo "Browser tests (e2e/, node --test); screenshots in $MACHI_E2E_SHOTS"
+status=0
+(cd e2e && node --test --test-concurrency=1 --test-timeout=300000 \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$MACHI_E2E_SHOTS/results.tap" \
+    tests/*.test.mjs) || status=$?
+# The spec reporter lists todo tests (known defects, see e2e/README.md) after
+# its summary; repeat the runner's own closing counts so they come last.
+echo "Browser tests (node --test) summary:"
+grep -E '^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ' "$MACHI_E2E_SHOTS/results.tap" || true
+exit "$status"
