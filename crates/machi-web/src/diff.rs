@@ -39,7 +39,50 @@ pub fn diff(a: &Project, b: &Project, lang: Lang) -> Vec<Change> {
     };
     // JSON objects come back sorted by key; people read the file's order.
     changes.sort_by_key(|c| rank(&c.path));
+    name_entries(&mut changes, a, b, lang);
     changes
+}
+
+/// Labels changes inside members, line items and funding sources by the
+/// entry's name (from the newer document, else the older) and amounts by
+/// their fiscal year: `line_items[gauges].amounts.FY2030` reads
+/// 「水位計 · 令和12年度」. The path stays available as the tooltip.
+fn name_entries(changes: &mut [Change], a: &Project, b: &Project, lang: Lang) {
+    let en = lang == Lang::En;
+    let mut names: HashMap<String, String> = HashMap::new();
+    for p in [a, b] {
+        for m in &p.members {
+            names.insert(format!("members[{}]", m.id), m.name.get(en).to_owned());
+        }
+        for l in &p.line_items {
+            names.insert(format!("line_items[{}]", l.id), l.name.get(en).to_owned());
+        }
+        for f in &p.funding {
+            names.insert(format!("funding[{}]", f.id), f.name.get(en).to_owned());
+        }
+    }
+    for c in changes.iter_mut() {
+        let Some(end) = c.path.find(']') else {
+            continue;
+        };
+        let (entry, rest) = c.path.split_at(end + 1);
+        let Some(name) = names.get(entry) else {
+            continue;
+        };
+        let rest = rest.trim_start_matches('.');
+        let field = match rest
+            .strip_prefix("amounts.")
+            .and_then(|y| y.parse::<machi_domain::FiscalYear>().ok())
+        {
+            Some(fy) => view::fy(lang, fy),
+            None => rest.to_owned(),
+        };
+        c.label = if field.is_empty() {
+            name.clone()
+        } else {
+            format!("{name} · {field}")
+        };
+    }
 }
 
 /// Where a path sits in the project file: its section, then (inside
@@ -246,6 +289,12 @@ mod tests {
             .find(|c| c.path == format!("line_items[{id}].amounts.{fy}"))
             .expect("amount change");
         assert_eq!(amount.delta, "+¥1,000,000");
+        let name = b.line_items[0].name.ja.clone();
+        assert_eq!(
+            amount.label,
+            format!("{name} · {}", fy.label_ja()),
+            "amounts read by name and year"
+        );
         assert!(amount.after.starts_with('¥'), "{amount:?}");
         let text = changes
             .iter()
