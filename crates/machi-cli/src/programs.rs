@@ -14,7 +14,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use machi_domain::project::{LineCategory, Text};
 use machi_domain::{FiscalYear, ProjectError, Yen};
 use machi_i18n::Lang;
-use machi_programs::explain::{Arg, Citation, Explanation};
+use machi_programs::explain::{Arg, Citation};
 use machi_programs::program::{KindSelector, Method, Program, Sizing, SourceRef, Test};
 use machi_programs::{Catalogue, CatalogueErrors, donation_relief};
 
@@ -705,48 +705,7 @@ fn categories(cats: &[LineCategory], lang: Lang) -> String {
         .join(sep)
 }
 
-/// An explanation argument in the language.
-pub fn arg(a: &Arg, lang: Lang) -> String {
-    let sep = if lang == Lang::Ja { "、" } else { ", " };
-    let or = if lang == Lang::Ja { "・" } else { " or " };
-    match a {
-        Arg::Str(s) => s.clone(),
-        Arg::Yen(y) => y.to_string(),
-        Arg::Rate(r) => r.percent(2),
-        Arg::Year(y) => year(*y, lang),
-        Arg::Years(ys) => ys
-            .iter()
-            .map(|y| year(*y, lang))
-            .collect::<Vec<_>>()
-            .join(sep),
-        Arg::Count(n) => n.to_string(),
-        Arg::Text(x) => t(x, lang),
-        Arg::Texts(xs) => xs.iter().map(|x| t(x, lang)).collect::<Vec<_>>().join(sep),
-        Arg::Kinds(ks) => ks
-            .iter()
-            .map(|k| {
-                lang.t(&format!("programs.member-kind.{}", k.as_str()))
-                    .to_owned()
-            })
-            .collect::<Vec<_>>()
-            .join(or),
-        Arg::Prefectures(ps) => ps
-            .iter()
-            .map(|p| lang.t(&format!("programs.prefecture.{p:02}")).to_owned())
-            .collect::<Vec<_>>()
-            .join(sep),
-    }
-}
-
-/// An explanation translated: key `programs.<domain>.<code>`.
-pub fn explanation(domain: &str, e: &Explanation, lang: Lang) -> String {
-    let values: Vec<(&str, String)> = e.args.iter().map(|(k, v)| (*k, arg(v, lang))).collect();
-    let args: Vec<(&str, &dyn std::fmt::Display)> = values
-        .iter()
-        .map(|(k, v)| (*k, v as &dyn std::fmt::Display))
-        .collect();
-    lang.tf(&format!("programs.{domain}.{}", e.code), &args)
-}
+pub use machi_report::programs::{arg, explanation};
 
 /// Pretty JSON with a final newline.
 pub fn json(v: &serde_json::Value) -> String {

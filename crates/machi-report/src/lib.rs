@@ -9,6 +9,7 @@
 //! and from its CSV form, so that a model can make a round trip through Excel.
 
 pub mod import;
+pub mod programs;
 mod text;
 mod xlsx;
 

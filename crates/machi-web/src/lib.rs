@@ -42,6 +42,7 @@ mod diff;
 pub mod error;
 mod pages;
 pub mod permissions;
+mod programs_view;
 pub mod service;
 mod view;
 

@@ -351,6 +351,7 @@ struct ProjectPage<'a> {
     fields: Vec<FieldView>,
     contact: Option<String>,
     orgs: Vec<OrgView>,
+    programs: Vec<crate::programs_view::ProgramView>,
 }
 
 /// The ◎/○ mark of a member role (MLIT form, 事業実施体制).
@@ -465,6 +466,7 @@ async fn show(
         restore_confirm: lang.tf("web.versions.confirm-restore", &[("version", &version)]),
         summary: p.summary.as_ref().map(|s| s.get(en).to_owned()),
         eval,
+        programs: crate::programs_view::program_views(doc, lang),
         members,
         fields,
         contact,
