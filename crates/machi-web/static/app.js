@@ -24,8 +24,16 @@
   }
 
   // Thousands of yen with separators, as the statement table shows them.
+  // Thousands of yen; `-0` shows as 0.
   function sen(v) {
-    return Math.round(v / 1000).toLocaleString('ja-JP');
+    var k = Math.round(v / 1000);
+    return (k === 0 ? 0 : k).toLocaleString('ja-JP');
+  }
+  // Axis ticks in thousands of yen: a tick that is not a whole thousand
+  // (Chart.js picks 0.1, 0.2, … for an all-zero chart) gets no label rather
+  // than a row of zeros.
+  function senTick(v) {
+    return v % 1000 === 0 ? sen(v) : '';
   }
   function yen(v) {
     return (v < 0 ? '-¥' : '¥') + Math.abs(v).toLocaleString('ja-JP');
@@ -73,7 +81,7 @@
         y: {
           stacked: stacked,
           title: { display: true, text: cfg.t.unit },
-          ticks: { callback: function (v) { return sen(v); } }
+          ticks: { callback: function (v) { return senTick(v); } }
         }
       },
       plugins: {

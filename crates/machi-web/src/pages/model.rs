@@ -1452,6 +1452,23 @@ impl Results {
 // ---------------------------------------------------------------------------
 // Handlers.
 
+/// The name of the line item or funding source with `id`, in `lang`
+/// (the id itself when neither has it).
+fn entry_name(p: &Project, id: &str, lang: Lang) -> String {
+    let en = lang == Lang::En;
+    p.line_items
+        .iter()
+        .find(|l| l.id.as_str() == id)
+        .map(|l| l.name.get(en).to_owned())
+        .or_else(|| {
+            p.funding
+                .iter()
+                .find(|f| f.id.as_str() == id)
+                .map(|f| f.name.get(en).to_owned())
+        })
+        .unwrap_or_else(|| id.to_owned())
+}
+
 /// The other person's save, shown above the merged form.
 pub struct ConflictView {
     pub message: String,
@@ -1635,7 +1652,12 @@ async fn submit(
                 ),
                 theirs_label: lang.tf("web.conflict.theirs", &[("version", &current)]),
                 changes,
-                both_changed: both.join(", "),
+                // Entries both people changed, by name (ids mean little to a reader).
+                both_changed: both
+                    .iter()
+                    .map(|id| entry_name(&merged, id, lang))
+                    .collect::<Vec<_>>()
+                    .join(if lang == Lang::En { ", " } else { "、" }),
             };
             let mut form = ModelForm::from_project(&merged, theirs.meta.version, lang);
             form.note = f.get("note").to_owned();
