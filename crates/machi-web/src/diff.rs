@@ -43,6 +43,31 @@ pub fn diff(a: &Project, b: &Project, lang: Lang) -> Vec<Change> {
     changes
 }
 
+/// What a conflict page shows side by side: every field `yours` changed
+/// from `base`, with the other person's value (`theirs`) in `before` — their
+/// new value where they changed the field too, else the common base value.
+pub fn conflict_changes(
+    base: &Project,
+    theirs: &Project,
+    yours: &Project,
+    lang: Lang,
+) -> Vec<Change> {
+    let theirs_changes = diff(base, theirs, lang);
+    diff(base, yours, lang)
+        .into_iter()
+        .map(|c| {
+            let their_value = theirs_changes
+                .iter()
+                .find(|t| t.path == c.path)
+                .map_or_else(|| c.before.clone(), |t| t.after.clone());
+            Change {
+                before: their_value,
+                ..c
+            }
+        })
+        .collect()
+}
+
 /// Labels changes inside members, line items and funding sources by the
 /// entry's name (from the newer document, else the older) and amounts by
 /// their fiscal year: `line_items[gauges].amounts.FY2030` reads

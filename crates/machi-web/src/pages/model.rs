@@ -1625,21 +1625,7 @@ async fn submit(
             let names = Names::load(&state, lang).await?;
             let yours = &applied.project;
             let (merged, both) = merge(doc, &theirs.document, yours);
-            let mine = diff::diff(doc, yours, lang);
-            let theirs_changes = diff::diff(doc, &theirs.document, lang);
-            let changes = mine
-                .into_iter()
-                .map(|c| {
-                    let their_value = theirs_changes
-                        .iter()
-                        .find(|t| t.path == c.path)
-                        .map_or_else(|| c.before.clone(), |t| t.after.clone());
-                    diff::Change {
-                        before: their_value,
-                        ..c
-                    }
-                })
-                .collect();
+            let changes = diff::conflict_changes(doc, &theirs.document, yours, lang);
             let conflict = ConflictView {
                 message: lang.tf(
                     "web.conflict.message",

@@ -624,21 +624,7 @@ async fn save(
             }
             // Side by side: every field this user changed, with the other
             // person's value beside it.
-            let mine = diff::diff(&base.document, &yours, lang);
-            let theirs_changes = diff::diff(&base.document, &theirs.document, lang);
-            let changes = mine
-                .into_iter()
-                .map(|c| {
-                    let their_value = theirs_changes
-                        .iter()
-                        .find(|t| t.path == c.path)
-                        .map_or_else(|| c.before.clone(), |t| t.after.clone());
-                    diff::Change {
-                        before: their_value,
-                        ..c
-                    }
-                })
-                .collect();
+            let changes = diff::conflict_changes(&base.document, &theirs.document, &yours, lang);
             let t = ConflictPage {
                 ctx: &ctx,
                 id,
