@@ -1,9 +1,11 @@
 //! What both backends share: reading rows into records, JSON and time
-//! conversions, and the mapping of database errors to [`StoreError`].
+//! conversions, the mapping of database errors to [`StoreError`], the
+//! records and audit entries each write produces, and the SQL text both
+//! backends accept unchanged (`$N` parameters work in sqlx's SQLite too).
 //!
-//! The SQL itself stays in each backend's module (placeholders, JSON
-//! operators and time types differ); only the parts that would otherwise be
-//! copied word for word live here.
+//! SQL that differs (JSON casts and operators, `FOR UPDATE`, collations,
+//! boolean and time comparisons) stays in each backend's module, as do the
+//! bindings (SQLite stores times as text, PostgreSQL as `TIMESTAMPTZ`).
 
 use chrono::{DateTime, SubsecRound, Utc};
 use machi_domain::Project;
@@ -11,8 +13,8 @@ use serde::Serialize;
 use sqlx::error::ErrorKind;
 
 use crate::{
-    AuditEntry, OrgId, OrgKind, Organisation, ProjectKey, ProjectSummary, Result, Role, Session,
-    StoreError, User, UserId, VersionMeta,
+    AuditEntry, AuditFilter, NewOrganisation, NewUser, OrgId, OrgKind, Organisation, ProjectKey,
+    ProjectSummary, Result, Role, Session, StoreError, User, UserId, VersionMeta,
 };
 
 /// How many audit entries [`crate::Store::audit`] returns without a limit.
@@ -293,4 +295,278 @@ pub(crate) struct NewAudit {
 /// negative; one above `u32::MAX` only needs to be "very many").
 pub(crate) fn count_u32(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
+}
+
+impl NewAudit {
+    /// An entry about something that did not exist before.
+    fn created(
+        at: DateTime<Utc>,
+        actor: Option<UserId>,
+        action: &'static str,
+        entity: &'static str,
+        entity_id: String,
+        after: String,
+    ) -> NewAudit {
+        NewAudit {
+            at,
+            actor,
+            action,
+            entity,
+            entity_id,
+            before: None,
+            after: Some(after),
+        }
+    }
+
+    /// `organisation.create`.
+    pub(crate) fn organisation_created(actor: Option<UserId>, org: &Organisation) -> Result<Self> {
+        Ok(NewAudit::created(
+            org.created_at,
+            actor,
+            "organisation.create",
+            "organisation",
+            org.id.0.to_string(),
+            audit_json(org)?,
+        ))
+    }
+
+    /// `user.create`.
+    pub(crate) fn user_created(actor: Option<UserId>, user: &User) -> Result<Self> {
+        Ok(NewAudit::created(
+            user.created_at,
+            actor,
+            "user.create",
+            "user",
+            user.id.0.to_string(),
+            // `User` skips the password hash when serialised.
+            audit_json(user)?,
+        ))
+    }
+
+    /// `user.lang`.
+    pub(crate) fn user_lang(at: DateTime<Utc>, before: &User, after: &User) -> Result<Self> {
+        Ok(NewAudit {
+            at,
+            // The trait names no actor: users change their own language.
+            actor: Some(before.id),
+            action: "user.lang",
+            entity: "user",
+            entity_id: before.id.to_string(),
+            before: Some(audit_json(before)?),
+            after: Some(audit_json(after)?),
+        })
+    }
+
+    /// `project.create`, with the document as JSON text.
+    pub(crate) fn project_created(
+        at: DateTime<Utc>,
+        actor: UserId,
+        id: ProjectKey,
+        json: String,
+    ) -> Self {
+        NewAudit::created(
+            at,
+            Some(actor),
+            "project.create",
+            "project",
+            id.to_string(),
+            json,
+        )
+    }
+
+    /// `project.organisations`; `before` is `None` for a new project.
+    pub(crate) fn project_organisations(
+        at: DateTime<Utc>,
+        actor: UserId,
+        id: ProjectKey,
+        before: Option<&[OrgId]>,
+        after: &[OrgId],
+    ) -> Result<Self> {
+        Ok(NewAudit {
+            at,
+            actor: Some(actor),
+            action: "project.organisations",
+            entity: "project",
+            entity_id: id.to_string(),
+            before: before.map(|b| audit_json(&b)).transpose()?,
+            after: Some(audit_json(&after)?),
+        })
+    }
+}
+
+/// The record of an organisation just inserted as `id`.
+pub(crate) fn created_organisation(
+    id: i64,
+    new: NewOrganisation,
+    at: DateTime<Utc>,
+) -> Organisation {
+    Organisation {
+        id: OrgId(id),
+        name_ja: new.name_ja,
+        name_en: new.name_en,
+        kind: new.kind,
+        local_gov_code: new.local_gov_code,
+        created_at: at,
+    }
+}
+
+/// The record of a user just inserted as `id` with the normalised `email`.
+pub(crate) fn created_user(id: i64, new: NewUser, email: String, at: DateTime<Utc>) -> User {
+    User {
+        id: UserId(id),
+        organisation: new.organisation,
+        email,
+        display_name: new.display_name,
+        role: new.role,
+        lang: new.lang,
+        password_hash: new.password_hash,
+        disabled: false,
+        created_at: at,
+    }
+}
+
+/// The metadata of a version just written.
+pub(crate) fn written_version(
+    project: ProjectKey,
+    version: i64,
+    author: UserId,
+    at: DateTime<Utc>,
+    note: &str,
+) -> VersionMeta {
+    VersionMeta {
+        project,
+        version,
+        author,
+        created_at: at,
+        note: note.to_owned(),
+    }
+}
+
+/// Decodes the row a `fetch_optional` returned, if any.
+pub(crate) fn optional<R, T>(
+    row: std::result::Result<Option<R>, sqlx::Error>,
+    decode: impl Fn(&R) -> Result<T>,
+) -> Result<Option<T>> {
+    row.map_err(db)?.as_ref().map(decode).transpose()
+}
+
+/// Decodes the rows a `fetch_all` returned.
+pub(crate) fn all<R, T>(
+    rows: std::result::Result<Vec<R>, sqlx::Error>,
+    decode: impl Fn(&R) -> Result<T>,
+) -> Result<Vec<T>> {
+    rows.map_err(db)?.iter().map(decode).collect()
+}
+
+/// Organisation ids as read from the database.
+pub(crate) fn org_ids(ids: std::result::Result<Vec<i64>, sqlx::Error>) -> Result<Vec<OrgId>> {
+    Ok(ids.map_err(db)?.into_iter().map(OrgId).collect())
+}
+
+// SQL text both backends accept as it is: sqlx numbers SQLite's `$N`
+// parameters like PostgreSQL's, and a repeated `$N` is one parameter.
+
+/// An organisation by id (`$1`).
+pub(crate) const ORGANISATION_BY_ID: &str = "SELECT id, name_ja, name_en, kind, local_gov_code, created_at FROM organisations \
+     WHERE id = $1";
+
+/// The organisations of a project (`$1`), in id order.
+pub(crate) const PROJECT_ORGS: &str = "SELECT organisation_id FROM project_organisations WHERE project_id = $1 \
+     ORDER BY organisation_id";
+
+/// Removes every organisation of a project (`$1`).
+pub(crate) const DELETE_PROJECT_ORGS: &str =
+    "DELETE FROM project_organisations WHERE project_id = $1";
+
+/// The version counter of a project (`$1`).
+pub(crate) const CURRENT_VERSION: &str = "SELECT current_version FROM projects WHERE id = $1";
+
+/// The metadata of a project's (`$1`) versions, newest first.
+pub(crate) const VERSIONS: &str = "SELECT project_id, version, author_id, created_at, note FROM project_versions \
+     WHERE project_id = $1 ORDER BY version DESC";
+
+/// Sets a user's (`$2`) language (`$1`).
+pub(crate) const SET_USER_LANG: &str = "UPDATE users SET lang = $1 WHERE id = $2";
+
+/// Deletes a session by token hash (`$1`).
+pub(crate) const DELETE_SESSION: &str = "DELETE FROM sessions WHERE token_hash = $1";
+
+/// Inserts an organisation (`$1` to `$5`: names ja and en, kind, local
+/// government code, creation time), returning its id.
+pub(crate) const INSERT_ORGANISATION: &str = "INSERT INTO organisations (name_ja, name_en, kind, local_gov_code, created_at) \
+     VALUES ($1, $2, $3, $4, $5) RETURNING id";
+
+/// Inserts an enabled user (`$1` to `$7`: organisation, e-mail, display name,
+/// role, language, password hash, creation time), returning its id.
+pub(crate) const INSERT_USER: &str = "INSERT INTO users (organisation_id, email, display_name, role, lang, password_hash, \
+     disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7) RETURNING id";
+
+/// Records a login attempt (`$1` e-mail, `$2` success, `$3` time).
+pub(crate) const INSERT_LOGIN_ATTEMPT: &str =
+    "INSERT INTO login_attempts (email, success, at) VALUES ($1, $2, $3)";
+
+/// Inserts a session (`$1` to `$5`: token hash, user, CSRF token, creation
+/// and expiry times).
+pub(crate) const INSERT_SESSION: &str = "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
+     VALUES ($1, $2, $3, $4, $5)";
+
+/// A session by token hash (`$1`) that has not expired at `$2`.
+pub(crate) const LIVE_SESSION: &str = "SELECT token_hash, user_id, csrf_token, expires_at FROM sessions \
+     WHERE token_hash = $1 AND expires_at > $2";
+
+/// Deletes the sessions expired at `$1`.
+pub(crate) const PURGE_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at <= $1";
+
+/// Inserts a project at version 1 (`$1` slug, `$2` owner, `$3` time),
+/// returning its id.
+pub(crate) const INSERT_PROJECT: &str = "INSERT INTO projects (slug, owner_id, current_version, created_at, updated_at) \
+     VALUES ($1, $2, 1, $3, $3) RETURNING id";
+
+/// The owner of a project (`$1`).
+pub(crate) const PROJECT_OWNER: &str = "SELECT owner_id FROM projects WHERE id = $1";
+
+/// The compare-and-set of a save: moves project `$3` from version `$4` to
+/// the next, setting `updated_at` to `$1` and the slug to `$2`.
+pub(crate) const MOVE_VERSION: &str = "UPDATE projects SET current_version = current_version + 1, updated_at = $1, \
+     slug = $2 WHERE id = $3 AND current_version = $4";
+
+/// After the summary columns: the projects organisation `$1` owns or is in.
+pub(crate) const SUMMARY_OF_ORGANISATION: &str = " WHERE p.owner_id = $1 OR EXISTS (SELECT 1 \
+     FROM project_organisations po WHERE po.project_id = p.id AND po.organisation_id = $1)";
+
+/// After the summary columns: project `$1`.
+pub(crate) const SUMMARY_BY_ID: &str = " WHERE p.id = $1";
+
+/// Newest first; the id breaks ties between saves in the same microsecond.
+pub(crate) const SUMMARY_ORDER: &str = " ORDER BY v.created_at DESC, p.id DESC";
+
+/// A user by e-mail address (`$1`, normalised).
+pub(crate) fn user_by_email_sql() -> String {
+    format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1")
+}
+
+/// A user by id (`$1`).
+pub(crate) fn user_by_id_sql() -> String {
+    format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")
+}
+
+/// The query for the audit entries `filter` asks for, newest first;
+/// `select` is the backend's `SELECT … FROM audit_log WHERE <true>`.
+pub(crate) fn audit_query<'a, DB>(select: &str, filter: AuditFilter) -> sqlx::QueryBuilder<'a, DB>
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let mut query = sqlx::QueryBuilder::new(select);
+    if let Some(entity) = filter.entity {
+        query.push(" AND entity = ").push_bind(entity);
+    }
+    if let Some(entity_id) = filter.entity_id {
+        query.push(" AND entity_id = ").push_bind(entity_id);
+    }
+    query
+        .push(" ORDER BY id DESC LIMIT ")
+        .push_bind(i64::from(filter.limit.unwrap_or(DEFAULT_AUDIT_LIMIT)));
+    query
 }

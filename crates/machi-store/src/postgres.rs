@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use machi_domain::Project;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Postgres, QueryBuilder, Transaction};
+use sqlx::{Postgres, Transaction};
 
 use crate::common::{
     self, Columns, NewAudit, USER_COLUMNS, constraint, db, document_json, normalise_email, now,
@@ -34,9 +34,6 @@ const SUMMARY_SELECT: &str = "SELECT p.id, p.slug, p.owner_id, p.current_version
      v.document #>> '{project,name,en}' AS name_en \
      FROM projects p \
      JOIN project_versions v ON v.project_id = p.id AND v.version = p.current_version";
-
-/// Newest first; the id breaks ties between saves in the same microsecond.
-const SUMMARY_ORDER: &str = " ORDER BY v.created_at DESC, p.id DESC";
 
 /// The [`Store`] on a PostgreSQL database.
 #[derive(Debug, Clone)]
@@ -110,6 +107,28 @@ async fn audit(tx: &mut Transaction<'_, Postgres>, entry: NewAudit) -> Result<()
     Ok(())
 }
 
+/// Inserts a version whose document is the JSON text `json`.
+async fn insert_version(
+    tx: &mut Transaction<'_, Postgres>,
+    meta: &VersionMeta,
+    json: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO project_versions (project_id, version, author_id, created_at, note, \
+         document) VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
+    )
+    .bind(meta.project.0)
+    .bind(meta.version)
+    .bind(meta.author.0)
+    .bind(meta.created_at)
+    .bind(&meta.note)
+    .bind(json)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| constraint(e, "version", "user"))?;
+    Ok(())
+}
+
 /// Inserts the rows of `project_organisations` for `id`.
 async fn insert_project_orgs(
     tx: &mut Transaction<'_, Postgres>,
@@ -142,39 +161,17 @@ impl Store for PostgresStore {
     ) -> Result<Organisation> {
         let at = now();
         let mut tx = self.write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO organisations (name_ja, name_en, kind, local_gov_code, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(&new.name_ja)
-        .bind(&new.name_en)
-        .bind(new.kind.as_str())
-        .bind(&new.local_gov_code)
-        .bind(at)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| constraint(e, "organisation", "organisation"))?;
-        let org = Organisation {
-            id: OrgId(id),
-            name_ja: new.name_ja,
-            name_en: new.name_en,
-            kind: new.kind,
-            local_gov_code: new.local_gov_code,
-            created_at: at,
-        };
-        audit(
-            &mut tx,
-            NewAudit {
-                at,
-                actor,
-                action: "organisation.create",
-                entity: "organisation",
-                entity_id: id.to_string(),
-                before: None,
-                after: Some(common::audit_json(&org)?),
-            },
-        )
-        .await?;
+        let id: i64 = sqlx::query_scalar(common::INSERT_ORGANISATION)
+            .bind(&new.name_ja)
+            .bind(&new.name_en)
+            .bind(new.kind.as_str())
+            .bind(&new.local_gov_code)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| constraint(e, "organisation", "organisation"))?;
+        let org = common::created_organisation(id, new, at);
+        audit(&mut tx, NewAudit::organisation_created(actor, &org)?).await?;
         tx.commit().await.map_err(db)?;
         Ok(org)
     }
@@ -182,131 +179,92 @@ impl Store for PostgresStore {
     async fn organisations(&self) -> Result<Vec<Organisation>> {
         // COLLATE "C" orders by code point, as SQLite does, whatever the
         // database's locale.
-        sqlx::query(
-            "SELECT id, name_ja, name_en, kind, local_gov_code, created_at FROM organisations \
-             ORDER BY name_ja COLLATE \"C\", id",
+        common::all(
+            sqlx::query(
+                "SELECT id, name_ja, name_en, kind, local_gov_code, created_at FROM organisations \
+                 ORDER BY name_ja COLLATE \"C\", id",
+            )
+            .fetch_all(&self.pool)
+            .await,
+            common::organisation,
         )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?
-        .iter()
-        .map(common::organisation)
-        .collect()
     }
 
     async fn organisation(&self, id: OrgId) -> Result<Option<Organisation>> {
-        sqlx::query(
-            "SELECT id, name_ja, name_en, kind, local_gov_code, created_at FROM organisations \
-             WHERE id = $1",
+        common::optional(
+            sqlx::query(common::ORGANISATION_BY_ID)
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await,
+            common::organisation,
         )
-        .bind(id.0)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?
-        .as_ref()
-        .map(common::organisation)
-        .transpose()
     }
 
     async fn create_user(&self, actor: Option<UserId>, new: NewUser) -> Result<User> {
         let at = now();
         let email = normalise_email(&new.email);
         let mut tx = self.write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (organisation_id, email, display_name, role, lang, password_hash, \
-             disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7) RETURNING id",
-        )
-        .bind(new.organisation.0)
-        .bind(&email)
-        .bind(&new.display_name)
-        .bind(new.role.as_str())
-        .bind(&new.lang)
-        .bind(&new.password_hash)
-        .bind(at)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| constraint(e, "email", "organisation"))?;
-        let user = User {
-            id: UserId(id),
-            organisation: new.organisation,
-            email,
-            display_name: new.display_name,
-            role: new.role,
-            lang: new.lang,
-            password_hash: new.password_hash,
-            disabled: false,
-            created_at: at,
-        };
-        audit(
-            &mut tx,
-            NewAudit {
-                at,
-                actor,
-                action: "user.create",
-                entity: "user",
-                entity_id: id.to_string(),
-                before: None,
-                // `User` skips the password hash when serialised.
-                after: Some(common::audit_json(&user)?),
-            },
-        )
-        .await?;
+        let id: i64 = sqlx::query_scalar(common::INSERT_USER)
+            .bind(new.organisation.0)
+            .bind(&email)
+            .bind(&new.display_name)
+            .bind(new.role.as_str())
+            .bind(&new.lang)
+            .bind(&new.password_hash)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| constraint(e, "email", "organisation"))?;
+        let user = common::created_user(id, new, email, at);
+        audit(&mut tx, NewAudit::user_created(actor, &user)?).await?;
         tx.commit().await.map_err(db)?;
         Ok(user)
     }
 
     async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
-        ))
-        .bind(normalise_email(email))
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?
-        .as_ref()
-        .map(common::user)
-        .transpose()
+        common::optional(
+            sqlx::query(&common::user_by_email_sql())
+                .bind(normalise_email(email))
+                .fetch_optional(&self.pool)
+                .await,
+            common::user,
+        )
     }
 
     async fn user(&self, id: UserId) -> Result<Option<User>> {
-        sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?
-            .as_ref()
-            .map(common::user)
-            .transpose()
+        common::optional(
+            sqlx::query(&common::user_by_id_sql())
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await,
+            common::user,
+        )
     }
 
     async fn users(&self) -> Result<Vec<User>> {
-        sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users \
-             ORDER BY organisation_id, display_name COLLATE \"C\", id"
-        ))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?
-        .iter()
-        .map(common::user)
-        .collect()
+        common::all(
+            sqlx::query(&format!(
+                "SELECT {USER_COLUMNS} FROM users \
+                 ORDER BY organisation_id, display_name COLLATE \"C\", id"
+            ))
+            .fetch_all(&self.pool)
+            .await,
+            common::user,
+        )
     }
 
     async fn set_user_lang(&self, id: UserId, lang: &str) -> Result<()> {
         let at = now();
         let mut tx = self.write().await?;
-        let before = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE"
-        ))
-        .bind(id.0)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?
-        .as_ref()
-        .map(common::user)
-        .transpose()?
+        let before = common::optional(
+            sqlx::query(&format!("{} FOR UPDATE", common::user_by_id_sql()))
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await,
+            common::user,
+        )?
         .ok_or(StoreError::NotFound { what: "user" })?;
-        sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
+        sqlx::query(common::SET_USER_LANG)
             .bind(lang)
             .bind(id.0)
             .execute(&mut *tx)
@@ -316,25 +274,12 @@ impl Store for PostgresStore {
             lang: lang.to_owned(),
             ..before.clone()
         };
-        audit(
-            &mut tx,
-            NewAudit {
-                at,
-                // The trait names no actor: users change their own language.
-                actor: Some(id),
-                action: "user.lang",
-                entity: "user",
-                entity_id: id.to_string(),
-                before: Some(common::audit_json(&before)?),
-                after: Some(common::audit_json(&after)?),
-            },
-        )
-        .await?;
+        audit(&mut tx, NewAudit::user_lang(at, &before, &after)?).await?;
         tx.commit().await.map_err(db)
     }
 
     async fn record_login(&self, email: &str, success: bool, at: DateTime<Utc>) -> Result<()> {
-        sqlx::query("INSERT INTO login_attempts (email, success, at) VALUES ($1, $2, $3)")
+        sqlx::query(common::INSERT_LOGIN_ATTEMPT)
             .bind(normalise_email(email))
             .bind(success)
             .bind(at)
@@ -361,38 +306,31 @@ impl Store for PostgresStore {
     }
 
     async fn create_session(&self, session: NewSession) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&session.token_hash)
-        .bind(session.user.0)
-        .bind(&session.csrf_token)
-        .bind(session.created_at)
-        .bind(session.expires_at)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| constraint(e, "session", "user"))?;
+        sqlx::query(common::INSERT_SESSION)
+            .bind(&session.token_hash)
+            .bind(session.user.0)
+            .bind(&session.csrf_token)
+            .bind(session.created_at)
+            .bind(session.expires_at)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| constraint(e, "session", "user"))?;
         Ok(())
     }
 
     async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
-        sqlx::query(
-            "SELECT token_hash, user_id, csrf_token, expires_at FROM sessions \
-             WHERE token_hash = $1 AND expires_at > $2",
+        common::optional(
+            sqlx::query(common::LIVE_SESSION)
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await,
+            common::session,
         )
-        .bind(token_hash)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?
-        .as_ref()
-        .map(common::session)
-        .transpose()
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        sqlx::query(common::DELETE_SESSION)
             .bind(token_hash)
             .execute(&self.pool)
             .await
@@ -401,7 +339,7 @@ impl Store for PostgresStore {
     }
 
     async fn purge_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        let done = sqlx::query(common::PURGE_SESSIONS)
             .bind(now)
             .execute(&self.pool)
             .await
@@ -421,113 +359,65 @@ impl Store for PostgresStore {
         let json = document_json(document)?;
         let orgs = common::consortium_with_owner(owner, consortium);
         let mut tx = self.write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO projects (slug, owner_id, current_version, created_at, updated_at) \
-             VALUES ($1, $2, 1, $3, $3) RETURNING id",
-        )
-        .bind(document.project.id.as_str())
-        .bind(owner.0)
-        .bind(at)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| constraint(e, "project-slug", "organisation"))?;
+        let id: i64 = sqlx::query_scalar(common::INSERT_PROJECT)
+            .bind(document.project.id.as_str())
+            .bind(owner.0)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| constraint(e, "project-slug", "organisation"))?;
         let key = ProjectKey(id);
-        sqlx::query(
-            "INSERT INTO project_versions (project_id, version, author_id, created_at, note, \
-             document) VALUES ($1, 1, $2, $3, $4, $5::jsonb)",
-        )
-        .bind(id)
-        .bind(actor.0)
-        .bind(at)
-        .bind(note)
-        .bind(&json)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| constraint(e, "version", "user"))?;
+        let meta = common::written_version(key, 1, actor, at, note);
+        insert_version(&mut tx, &meta, &json).await?;
         insert_project_orgs(&mut tx, key, &orgs).await?;
-        audit(
-            &mut tx,
-            NewAudit {
-                at,
-                actor: Some(actor),
-                action: "project.create",
-                entity: "project",
-                entity_id: id.to_string(),
-                before: None,
-                after: Some(json),
-            },
-        )
-        .await?;
+        audit(&mut tx, NewAudit::project_created(at, actor, key, json)).await?;
         // Who may see the project is part of its history too.
-        audit(
-            &mut tx,
-            NewAudit {
-                at,
-                actor: Some(actor),
-                action: "project.organisations",
-                entity: "project",
-                entity_id: id.to_string(),
-                before: None,
-                after: Some(common::audit_json(&orgs)?),
-            },
-        )
-        .await?;
+        let entry = NewAudit::project_organisations(at, actor, key, None, &orgs)?;
+        audit(&mut tx, entry).await?;
         tx.commit().await.map_err(db)?;
-        Ok(VersionMeta {
-            project: key,
-            version: 1,
-            author: actor,
-            created_at: at,
-            note: note.to_owned(),
-        })
+        Ok(meta)
     }
 
     async fn projects(&self) -> Result<Vec<ProjectSummary>> {
-        sqlx::query(&format!("{SUMMARY_SELECT}{SUMMARY_ORDER}"))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?
-            .iter()
-            .map(common::project_summary)
-            .collect()
+        common::all(
+            sqlx::query(&format!("{SUMMARY_SELECT}{}", common::SUMMARY_ORDER))
+                .fetch_all(&self.pool)
+                .await,
+            common::project_summary,
+        )
     }
 
     async fn projects_of_organisation(&self, org: OrgId) -> Result<Vec<ProjectSummary>> {
-        sqlx::query(&format!(
-            "{SUMMARY_SELECT} WHERE p.owner_id = $1 OR EXISTS (SELECT 1 FROM \
-             project_organisations po WHERE po.project_id = p.id AND po.organisation_id = $1)\
-             {SUMMARY_ORDER}"
-        ))
-        .bind(org.0)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?
-        .iter()
-        .map(common::project_summary)
-        .collect()
+        common::all(
+            sqlx::query(&format!(
+                "{SUMMARY_SELECT}{}{}",
+                common::SUMMARY_OF_ORGANISATION,
+                common::SUMMARY_ORDER
+            ))
+            .bind(org.0)
+            .fetch_all(&self.pool)
+            .await,
+            common::project_summary,
+        )
     }
 
     async fn project(&self, id: ProjectKey) -> Result<Option<ProjectSummary>> {
-        sqlx::query(&format!("{SUMMARY_SELECT} WHERE p.id = $1"))
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?
-            .as_ref()
-            .map(common::project_summary)
-            .transpose()
+        common::optional(
+            sqlx::query(&format!("{SUMMARY_SELECT}{}", common::SUMMARY_BY_ID))
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await,
+            common::project_summary,
+        )
     }
 
     async fn project_organisations(&self, id: ProjectKey) -> Result<Vec<OrgId>> {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT organisation_id FROM project_organisations WHERE project_id = $1 \
-             ORDER BY organisation_id",
+        common::org_ids(
+            sqlx::query_scalar(common::PROJECT_ORGS)
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await,
         )
-        .bind(id.0)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(ids.into_iter().map(OrgId).collect())
     }
 
     async fn set_project_organisations(
@@ -540,90 +430,65 @@ impl Store for PostgresStore {
         let mut tx = self.write().await?;
         // Locking the project row serialises concurrent replacements, so
         // each audit entry's before state is the previous one's after state.
-        let owner: i64 =
-            sqlx::query_scalar("SELECT owner_id FROM projects WHERE id = $1 FOR UPDATE")
+        let owner: i64 = sqlx::query_scalar(&format!("{} FOR UPDATE", common::PROJECT_OWNER))
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound { what: "project" })?;
+        let before = common::org_ids(
+            sqlx::query_scalar(common::PROJECT_ORGS)
                 .bind(id.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?
-                .ok_or(StoreError::NotFound { what: "project" })?;
-        let before: Vec<i64> = sqlx::query_scalar(
-            "SELECT organisation_id FROM project_organisations WHERE project_id = $1 \
-             ORDER BY organisation_id",
-        )
-        .bind(id.0)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db)?;
-        let before: Vec<OrgId> = before.into_iter().map(OrgId).collect();
+                .fetch_all(&mut *tx)
+                .await,
+        )?;
         // The owner always stays in its own project's consortium.
         let after = common::consortium_with_owner(OrgId(owner), orgs);
-        sqlx::query("DELETE FROM project_organisations WHERE project_id = $1")
+        sqlx::query(common::DELETE_PROJECT_ORGS)
             .bind(id.0)
             .execute(&mut *tx)
             .await
             .map_err(db)?;
         insert_project_orgs(&mut tx, id, &after).await?;
-        audit(
-            &mut tx,
-            NewAudit {
-                at,
-                actor: Some(actor),
-                action: "project.organisations",
-                entity: "project",
-                entity_id: id.to_string(),
-                before: Some(common::audit_json(&before)?),
-                after: Some(common::audit_json(&after)?),
-            },
-        )
-        .await?;
+        let entry = NewAudit::project_organisations(at, actor, id, Some(&before), &after)?;
+        audit(&mut tx, entry).await?;
         tx.commit().await.map_err(db)
     }
 
     async fn latest_version(&self, id: ProjectKey) -> Result<Option<StoredVersion>> {
-        sqlx::query(
-            "SELECT v.project_id, v.version, v.author_id, v.created_at, v.note, \
-             v.document::text AS document \
-             FROM projects p \
-             JOIN project_versions v ON v.project_id = p.id AND v.version = p.current_version \
-             WHERE p.id = $1",
+        common::optional(
+            sqlx::query(
+                "SELECT v.project_id, v.version, v.author_id, v.created_at, v.note, \
+                 v.document::text AS document \
+                 FROM projects p \
+                 JOIN project_versions v ON v.project_id = p.id AND v.version = p.current_version \
+                 WHERE p.id = $1",
+            )
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await,
+            common::stored_version,
         )
-        .bind(id.0)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?
-        .as_ref()
-        .map(common::stored_version)
-        .transpose()
     }
 
     async fn version(&self, id: ProjectKey, version: i64) -> Result<Option<StoredVersion>> {
-        sqlx::query(
+        common::optional(sqlx::query(
             "SELECT project_id, version, author_id, created_at, note, document::text AS document \
              FROM project_versions WHERE project_id = $1 AND version = $2",
         )
         .bind(id.0)
         .bind(version)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?
-        .as_ref()
-        .map(common::stored_version)
-        .transpose()
+        .fetch_optional(&self.pool).await, common::stored_version)
     }
 
     async fn versions(&self, id: ProjectKey) -> Result<Vec<VersionMeta>> {
-        sqlx::query(
-            "SELECT project_id, version, author_id, created_at, note FROM project_versions \
-             WHERE project_id = $1 ORDER BY version DESC",
+        common::all(
+            sqlx::query(common::VERSIONS)
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await,
+            common::version_meta,
         )
-        .bind(id.0)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?
-        .iter()
-        .map(common::version_meta)
-        .collect()
     }
 
     async fn save_version(
@@ -641,25 +506,21 @@ impl Store for PostgresStore {
         // latest moves the counter. A concurrent writer of the same row
         // waits for this one's commit, then re-checks `current_version` and
         // matches nothing.
-        let moved = sqlx::query(
-            "UPDATE projects SET current_version = current_version + 1, updated_at = $1, \
-             slug = $2 WHERE id = $3 AND current_version = $4",
-        )
-        .bind(at)
-        .bind(document.project.id.as_str())
-        .bind(id.0)
-        .bind(base)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| constraint(e, "project-slug", "project"))?
-        .rows_affected();
+        let moved = sqlx::query(common::MOVE_VERSION)
+            .bind(at)
+            .bind(document.project.id.as_str())
+            .bind(id.0)
+            .bind(base)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| constraint(e, "project-slug", "project"))?
+            .rows_affected();
         if moved == 0 {
-            let current: Option<i64> =
-                sqlx::query_scalar("SELECT current_version FROM projects WHERE id = $1")
-                    .bind(id.0)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db)?;
+            let current: Option<i64> = sqlx::query_scalar(common::CURRENT_VERSION)
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
             // Dropping `tx` rolls back (nothing was written anyway).
             return Err(match current {
                 None => StoreError::NotFound { what: "project" },
@@ -669,19 +530,8 @@ impl Store for PostgresStore {
         // `base` matched a stored counter, which never reaches i64::MAX, so
         // this cannot overflow; saturate rather than assume.
         let version = base.saturating_add(1);
-        sqlx::query(
-            "INSERT INTO project_versions (project_id, version, author_id, created_at, note, \
-             document) VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
-        )
-        .bind(id.0)
-        .bind(version)
-        .bind(actor.0)
-        .bind(at)
-        .bind(note)
-        .bind(&json)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| constraint(e, "version", "user"))?;
+        let meta = common::written_version(id, version, actor, at, note);
+        insert_version(&mut tx, &meta, &json).await?;
         // The before state is copied inside the database rather than read
         // into Rust and written back: documents can be large.
         sqlx::query(
@@ -700,36 +550,18 @@ impl Store for PostgresStore {
         .await
         .map_err(|e| constraint(e, "audit-entry", "user"))?;
         tx.commit().await.map_err(db)?;
-        Ok(VersionMeta {
-            project: id,
-            version,
-            author: actor,
-            created_at: at,
-            note: note.to_owned(),
-        })
+        Ok(meta)
     }
 
     async fn audit(&self, filter: AuditFilter) -> Result<Vec<AuditEntry>> {
-        let mut query = QueryBuilder::<Postgres>::new(
+        let mut query = common::audit_query::<Postgres>(
             "SELECT id, at, actor_id, action, entity, entity_id, before_json::text AS before_json, \
              after_json::text AS after_json FROM audit_log WHERE TRUE",
+            filter,
         );
-        if let Some(entity) = filter.entity {
-            query.push(" AND entity = ").push_bind(entity);
-        }
-        if let Some(entity_id) = filter.entity_id {
-            query.push(" AND entity_id = ").push_bind(entity_id);
-        }
-        query.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(
-            filter.limit.unwrap_or(common::DEFAULT_AUDIT_LIMIT),
-        ));
-        query
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?
-            .iter()
-            .map(common::audit_entry)
-            .collect()
+        common::all(
+            query.build().fetch_all(&self.pool).await,
+            common::audit_entry,
+        )
     }
 }
