@@ -105,6 +105,28 @@ pub fn kebab<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
+/// The header of a conflict page: who saved which version since the one the
+/// user edited, and the label of their column. Both conflict pages (the
+/// application form and the model editor) say it the same way.
+pub fn conflict_header(
+    lang: Lang,
+    names: &Names,
+    base: i64,
+    theirs: &machi_store::VersionMeta,
+) -> (String, String) {
+    let message = lang.tf(
+        "web.conflict.message",
+        &[
+            ("base", &base),
+            ("current", &theirs.version),
+            ("author", &names.user(theirs.author)),
+            ("when", &view::when(theirs.created_at)),
+        ],
+    );
+    let label = lang.tf("web.conflict.theirs", &[("version", &theirs.version)]);
+    (message, label)
+}
+
 /// Names of organisations and users, for showing ids.
 pub struct Names {
     orgs: Vec<Organisation>,

@@ -1620,23 +1620,17 @@ async fn submit(
             "/projects/{id}/model?saved={}",
             meta.version
         ))),
-        Err(AppError::Conflict { current, .. }) => {
+        Err(AppError::Conflict { .. }) => {
             let theirs = service::version(&state, key, None).await?;
             let names = Names::load(&state, lang).await?;
             let yours = &applied.project;
             let (merged, both) = merge(doc, &theirs.document, yours);
             let changes = diff::conflict_changes(doc, &theirs.document, yours, lang);
+            let (message, theirs_label) =
+                super::conflict_header(lang, &names, base_v, &theirs.meta);
             let conflict = ConflictView {
-                message: lang.tf(
-                    "web.conflict.message",
-                    &[
-                        ("base", &base_v),
-                        ("current", &current),
-                        ("author", &names.user(theirs.meta.author)),
-                        ("when", &view::when(theirs.meta.created_at)),
-                    ],
-                ),
-                theirs_label: lang.tf("web.conflict.theirs", &[("version", &current)]),
+                message,
+                theirs_label,
                 changes,
                 // Entries both people changed, by name (ids mean little to a reader).
                 both_changed: both

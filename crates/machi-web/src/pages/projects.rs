@@ -612,7 +612,7 @@ async fn save(
             "/projects/{}?version={}",
             id, meta.version
         ))),
-        Err(AppError::Conflict { current, .. }) => {
+        Err(AppError::Conflict { .. }) => {
             let theirs = service::version(&state, key, None).await?;
             let names = Names::load(&state, lang).await?;
             let (merged, both, both_keys) =
@@ -625,19 +625,13 @@ async fn save(
             // Side by side: every field this user changed, with the other
             // person's value beside it.
             let changes = diff::conflict_changes(&base.document, &theirs.document, &yours, lang);
+            let (message, theirs_label) =
+                super::conflict_header(lang, &names, base_version, &theirs.meta);
             let t = ConflictPage {
                 ctx: &ctx,
                 id,
-                message: lang.tf(
-                    "web.conflict.message",
-                    &[
-                        ("base", &base_version),
-                        ("current", &current),
-                        ("author", &names.user(theirs.meta.author)),
-                        ("when", &view::when(theirs.meta.created_at)),
-                    ],
-                ),
-                theirs_label: lang.tf("web.conflict.theirs", &[("version", &current)]),
+                message,
+                theirs_label,
                 changes,
                 both_changed: both.join("、"),
                 form,
