@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use machi_i18n::Lang;
-use machi_store::{NewOrganisation, NewUser, OrgKind, Role, Store};
+use machi_store::{NewOrganisation, NewUser, OrgKind, Role, Store, VariantArray as _};
 use machi_web::{AppConfig, AppState, auth, demo};
 
 /// Arguments of `machi serve`.
@@ -299,7 +299,7 @@ fn read_password(lang: Lang) -> anyhow::Result<String> {
 async fn create_user(args: &CreateUserArgs) -> anyhow::Result<()> {
     let lang = args.lang;
     let role = Role::parse(&args.role).ok_or_else(|| {
-        let expected = Role::ALL
+        let expected = Role::VARIANTS
             .iter()
             .map(|r| r.as_str())
             .collect::<Vec<_>>()
@@ -310,7 +310,7 @@ async fn create_user(args: &CreateUserArgs) -> anyhow::Result<()> {
         ))
     })?;
     let kind = OrgKind::parse(&args.org_kind).ok_or_else(|| {
-        let expected = OrgKind::ALL
+        let expected = OrgKind::VARIANTS
             .iter()
             .map(|k| k.as_str())
             .collect::<Vec<_>>()

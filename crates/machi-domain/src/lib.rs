@@ -5,6 +5,7 @@
 //! Architecture invariant: this crate is pure. It parses text handed to it
 //! but does no IO, no async and no database access.
 
+mod application;
 pub mod error;
 mod fiscal_year;
 mod id;

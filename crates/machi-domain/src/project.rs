@@ -19,6 +19,7 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::application::{AppField, ApplicationForm, Contact};
 use crate::error::{ProjectError, ProjectErrors};
 use crate::{FiscalYear, FundingId, LineItemId, LocalGovCode, MemberId, ProjectId, Rate, Yen};
 
@@ -126,99 +127,6 @@ pub struct Consortium {
     /// area-management levy (e.g. "3/4").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub levy_consent_share: Option<Rate>,
-}
-
-/// The narrative of an application, with the fields of the MLIT
-/// スマートシティ実装化支援事業 application template (seed 002: 申請様式の方向性
-/// その1「スマートシティ実行計画の概要」and その2「今回提案事業の概要」). The
-/// consortium itself (◎ representative, ○ key members) comes from
-/// [`Project::members`]; the money from the line items and funding sources.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ApplicationForm {
-    /// 都市・まちづくりのビジョン: what city the municipality aims for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vision: Option<Text>,
-    /// スマートシティ導入のストーリー: the issues and how they are solved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub story: Option<Text>,
-    /// 具体的な計画・取組: the concrete plan and how it solves the issues.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub concrete_plan: Option<Text>,
-    /// キーコンセプト: what the service is to achieve, in a sentence.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key_concept: Option<Text>,
-    /// 導入するサービスの概要: purpose and content, links with neighbours.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_overview: Option<Text>,
-    /// スマートシティ(サービス)のデザイン: architecture, data, infrastructure,
-    /// the user's side, PLATEAU use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_design: Option<Text>,
-    /// 費用負担の考え方: cost burden and short- and long-term monetisation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost_burden: Option<Text>,
-    /// 想定する利用者とそのニーズ: intended users, why, and their needs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub users_and_needs: Option<Text>,
-    /// 本格導入後の効果検証: timing, method, items and target values.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub effect_verification: Option<Text>,
-    /// 実証の概要: what the demonstration verifies, its method, what is reported.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub demonstration: Option<Text>,
-    /// 実証内容の必要性・妥当性.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub necessity: Option<Text>,
-    /// 実証事業のスケジュール (by month).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule_months: Option<Text>,
-    /// 本格導入までのスケジュールおよび中長期的な展望 (by year).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule_years: Option<Text>,
-    /// 自治体窓口: the municipality's contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contact: Option<Contact>,
-}
-
-impl ApplicationForm {
-    /// The narrative fields in the order of the form, with their keys.
-    pub fn fields(&self) -> [(&'static str, Option<&Text>); 13] {
-        [
-            ("vision", self.vision.as_ref()),
-            ("story", self.story.as_ref()),
-            ("concrete_plan", self.concrete_plan.as_ref()),
-            ("key_concept", self.key_concept.as_ref()),
-            ("service_overview", self.service_overview.as_ref()),
-            ("service_design", self.service_design.as_ref()),
-            ("cost_burden", self.cost_burden.as_ref()),
-            ("users_and_needs", self.users_and_needs.as_ref()),
-            ("effect_verification", self.effect_verification.as_ref()),
-            ("demonstration", self.demonstration.as_ref()),
-            ("necessity", self.necessity.as_ref()),
-            ("schedule_months", self.schedule_months.as_ref()),
-            ("schedule_years", self.schedule_years.as_ref()),
-        ]
-    }
-
-    /// Whether nothing has been written yet.
-    pub fn is_empty(&self) -> bool {
-        self.fields().iter().all(|(_, t)| t.is_none()) && self.contact.is_none()
-    }
-}
-
-/// The municipality's contact for the application (自治体窓口).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Contact {
-    /// 担当者.
-    pub name: String,
-    /// Tel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tel: Option<String>,
-    /// Mail.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
 }
 
 /// A plan document: its title and where it is published.

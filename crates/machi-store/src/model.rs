@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+pub use strum::VariantArray;
 
 macro_rules! key {
     ($(#[$doc:meta])* $name:ident) => {
@@ -32,8 +33,21 @@ key!(
 );
 
 /// Kinds of organisation that use machi.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum OrgKind {
     /// 地方公共団体 (municipality or prefecture).
     Municipality,
@@ -50,38 +64,34 @@ pub enum OrgKind {
 }
 
 impl OrgKind {
-    /// Every kind.
-    pub const ALL: [OrgKind; 6] = [
-        OrgKind::Municipality,
-        OrgKind::Company,
-        OrgKind::University,
-        OrgKind::Association,
-        OrgKind::Secretariat,
-        OrgKind::Investor,
-    ];
-
     /// The kebab-case name stored in the database.
     pub fn as_str(self) -> &'static str {
-        match self {
-            OrgKind::Municipality => "municipality",
-            OrgKind::Company => "company",
-            OrgKind::University => "university",
-            OrgKind::Association => "association",
-            OrgKind::Secretariat => "secretariat",
-            OrgKind::Investor => "investor",
-        }
+        self.into()
     }
 
     /// Parses the stored name.
     pub fn parse(s: &str) -> Option<OrgKind> {
-        OrgKind::ALL.into_iter().find(|k| k.as_str() == s)
+        s.parse().ok()
     }
 }
 
 /// A user's role; what it may do is decided in the web layer's permission
 /// matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Role {
     /// 自治体担当者.
     MunicipalOfficer,
@@ -98,31 +108,14 @@ pub enum Role {
 }
 
 impl Role {
-    /// Every role.
-    pub const ALL: [Role; 6] = [
-        Role::MunicipalOfficer,
-        Role::Provider,
-        Role::Secretariat,
-        Role::Reviewer,
-        Role::Investor,
-        Role::Admin,
-    ];
-
     /// The kebab-case name stored in the database.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::MunicipalOfficer => "municipal-officer",
-            Role::Provider => "provider",
-            Role::Secretariat => "secretariat",
-            Role::Reviewer => "reviewer",
-            Role::Investor => "investor",
-            Role::Admin => "admin",
-        }
+        self.into()
     }
 
     /// Parses the stored name.
     pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
+        s.parse().ok()
     }
 }
 

@@ -146,34 +146,33 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// Compares two secrets in time independent of where they differ.
+/// Compares two secrets in time independent of where they differ
+/// (`subtle`; lengths are not secret).
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq as _;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
-/// The value of cookie `name` in a `Cookie` header.
-pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
-    header.split(';').find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == name).then_some(v)
-    })
+/// The value of cookie `name` in a `Cookie` header (RFC 6265 §4.2, parsed
+/// by the `cookie` crate; unparseable pairs are skipped).
+pub fn cookie(header: &str, name: &str) -> Option<String> {
+    cookie::Cookie::split_parse(header)
+        .flatten()
+        .find(|c| c.name() == name)
+        .map(|c| c.value_trimmed().to_owned())
 }
 
-/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path `/`, `Secure` when
-/// asked; `max_age` in seconds (0 deletes).
+/// A `Set-Cookie` value: SameSite=Lax, path `/`, `HttpOnly` and `Secure`
+/// when asked; `max_age` in seconds (0 deletes).
 pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool, http_only: bool) -> String {
-    let mut s = format!("{name}={value}; Path=/; Max-Age={max_age}; SameSite=Lax");
-    if http_only {
-        s.push_str("; HttpOnly");
-    }
-    if secure {
-        s.push_str("; Secure");
-    }
-    s
+    cookie::Cookie::build((name.to_owned(), value.to_owned()))
+        .path("/")
+        .max_age(cookie::time::Duration::seconds(max_age))
+        .same_site(cookie::SameSite::Lax)
+        .http_only(http_only)
+        .secure(secure)
+        .build()
+        .to_string()
 }
 
 /// A new session: the token for the cookie and its CSRF token.
@@ -298,16 +297,33 @@ mod tests {
     #[test]
     fn cookies_parse_and_render() {
         let h = "a=1; machi_session=abc; machi_lang=en";
-        assert_eq!(cookie(h, SESSION_COOKIE), Some("abc"));
-        assert_eq!(cookie(h, LANG_COOKIE), Some("en"));
+        assert_eq!(cookie(h, SESSION_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(cookie(h, LANG_COOKIE).as_deref(), Some("en"));
         assert_eq!(cookie(h, "b"), None);
+        // A quoted value and a pair without `=` do not hide the others.
         assert_eq!(
-            set_cookie("n", "v", 60, true, true),
-            "n=v; Path=/; Max-Age=60; SameSite=Lax; HttpOnly; Secure"
+            cookie("x; machi_lang=\"en\"", LANG_COOKIE),
+            Some("en".into())
+        );
+        let parsed = |s: String| {
+            let mut parts: Vec<String> = s.split("; ").map(str::to_owned).collect();
+            parts.sort();
+            parts
+        };
+        assert_eq!(
+            parsed(set_cookie("n", "v", 60, true, true)),
+            [
+                "HttpOnly",
+                "Max-Age=60",
+                "Path=/",
+                "SameSite=Lax",
+                "Secure",
+                "n=v"
+            ]
         );
         assert_eq!(
-            set_cookie("n", "v", 60, false, false),
-            "n=v; Path=/; Max-Age=60; SameSite=Lax"
+            parsed(set_cookie("n", "v", 60, false, false)),
+            ["Max-Age=60", "Path=/", "SameSite=Lax", "n=v"]
         );
     }
 

@@ -285,7 +285,7 @@ async fn lookup_session(
     let Some(token) = auth::cookie(cookies, SESSION_COOKIE).filter(|t| is_token(t)) else {
         return Ok(None);
     };
-    let hash = auth::token_hash(token);
+    let hash = auth::token_hash(&token);
     let store = state.store();
     let Some(session) = store.session(&hash, chrono::Utc::now()).await? else {
         return Ok(None);

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use machi_domain::project::AppField;
 use machi_domain::{Project, Yen};
 use machi_i18n::Lang;
 use serde_json::Value;
@@ -133,7 +134,7 @@ fn rank(path: &str) -> (usize, usize) {
         .strip_prefix("application.")
         .and_then(|rest| {
             let key = rest.split('.').next().unwrap_or(rest);
-            crate::pages::APP_FIELDS.iter().position(|k| *k == key)
+            AppField::from_key(key).map(|f| f as usize + 1)
         })
         .unwrap_or(0);
     (section, field)
@@ -252,8 +253,11 @@ fn label(path: &str, lang: Lang) -> String {
     if let Some(rest) = path.strip_prefix("application.") {
         let mut it = rest.split('.');
         let field = it.next().unwrap_or_default();
-        let key = format!("web.app.{field}");
-        if lang.has(&key) {
+        let heading = match AppField::from_key(field) {
+            Some(f) => Some(f.label(lang == Lang::En)),
+            None => (field == "contact").then(|| lang.t("web.app.contact")),
+        };
+        if let Some(heading) = heading {
             let paren = |s: &str| match lang {
                 Lang::Ja => format!("（{s}）"),
                 Lang::En => format!(" ({s})"),
@@ -264,7 +268,7 @@ fn label(path: &str, lang: Lang) -> String {
                 Some(other) => format!(" · {other}"),
                 None => String::new(),
             };
-            return format!("{}{part}", lang.t(&key));
+            return format!("{heading}{part}");
         }
     }
     path.to_owned()

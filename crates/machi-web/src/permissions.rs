@@ -41,7 +41,7 @@
 use machi_store::{Role, User};
 
 /// Something a user may try to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::VariantArray)]
 pub enum Action {
     /// Create a project (from the form, a file or the API).
     CreateProject,
@@ -56,15 +56,6 @@ pub enum Action {
 }
 
 impl Action {
-    /// Every action.
-    pub const ALL: [Action; 5] = [
-        Action::CreateProject,
-        Action::ViewProject,
-        Action::EditProject,
-        Action::ViewAudit,
-        Action::ManageUsers,
-    ];
-
     /// Whether the action is about one project (so membership matters).
     pub fn is_project_scoped(self) -> bool {
         matches!(self, Action::ViewProject | Action::EditProject)
@@ -72,7 +63,7 @@ impl Action {
 }
 
 /// How the user's organisation relates to the project acted on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::VariantArray)]
 pub enum ProjectAccess {
     /// The user's organisation is in the project's consortium.
     Member,
@@ -82,9 +73,6 @@ pub enum ProjectAccess {
 }
 
 impl ProjectAccess {
-    /// Both values.
-    pub const ALL: [ProjectAccess; 2] = [ProjectAccess::Member, ProjectAccess::Outsider];
-
     /// `Member` if `org` is among `consortium`.
     pub fn of(org: machi_store::OrgId, consortium: &[machi_store::OrgId]) -> ProjectAccess {
         if consortium.contains(&org) {
@@ -119,6 +107,8 @@ pub fn role_can(role: Role, action: Action, access: ProjectAccess) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use strum::VariantArray as _;
+
     use super::*;
     use Action as A;
     use ProjectAccess as P;
@@ -174,8 +164,8 @@ mod tests {
 
     #[test]
     fn matrix_covers_every_role_and_action_once() {
-        for role in Role::ALL {
-            for action in Action::ALL {
+        for &role in Role::VARIANTS {
+            for &action in Action::VARIANTS {
                 let n = MATRIX
                     .iter()
                     .filter(|(r, a, _, _)| *r == role && *a == action)
@@ -183,7 +173,7 @@ mod tests {
                 assert_eq!(n, 1, "{role:?} × {action:?}");
             }
         }
-        assert_eq!(MATRIX.len(), Role::ALL.len() * Action::ALL.len());
+        assert_eq!(MATRIX.len(), Role::VARIANTS.len() * Action::VARIANTS.len());
     }
 
     #[test]
@@ -205,10 +195,10 @@ mod tests {
 
     #[test]
     fn a_disabled_user_may_do_nothing() {
-        for role in Role::ALL {
+        for &role in Role::VARIANTS {
             let u = user(role, true);
-            for action in Action::ALL {
-                for access in P::ALL {
+            for &action in Action::VARIANTS {
+                for &access in P::VARIANTS {
                     assert!(!can(&u, action, access), "{role:?} {action:?} {access:?}");
                 }
             }
@@ -217,8 +207,12 @@ mod tests {
 
     #[test]
     fn membership_matters_only_for_project_actions() {
-        for role in Role::ALL {
-            for action in Action::ALL.into_iter().filter(|a| !a.is_project_scoped()) {
+        for &role in Role::VARIANTS {
+            for action in Action::VARIANTS
+                .iter()
+                .copied()
+                .filter(|a| !a.is_project_scoped())
+            {
                 assert_eq!(
                     role_can(role, action, P::Member),
                     role_can(role, action, P::Outsider),
@@ -230,8 +224,8 @@ mod tests {
 
     #[test]
     fn whoever_may_edit_may_view() {
-        for role in Role::ALL {
-            for access in P::ALL {
+        for &role in Role::VARIANTS {
+            for &access in P::VARIANTS {
                 if role_can(role, A::EditProject, access) {
                     assert!(
                         role_can(role, A::ViewProject, access),

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use machi_domain::LocalGovCode;
-use machi_store::{AuditFilter, NewOrganisation, NewUser, OrgId, OrgKind, Role};
+use machi_store::{AuditFilter, NewOrganisation, NewUser, OrgId, OrgKind, Role, VariantArray as _};
 use serde::Deserialize;
 
 use super::{Names, Opt, page, page_with, role_options, see_other};
@@ -87,7 +87,7 @@ async fn users_page<'a>(
             .map(|o| Opt::new(o.id.to_string(), org_name(o, lang), false))
             .collect(),
         roles: role_options(lang, None),
-        kinds: OrgKind::ALL
+        kinds: OrgKind::VARIANTS
             .iter()
             .map(|k| {
                 Opt::new(

@@ -14,28 +14,11 @@
 
 use std::collections::HashMap;
 
-use machi_domain::project::{ApplicationForm, Contact, Member, MemberKind, MemberRole, Text};
+use machi_domain::project::{AppField, Contact, Member, MemberKind, MemberRole, Text};
 use machi_domain::{MemberId, Project, ProjectError, ProjectErrors};
 use machi_i18n::Lang;
 
 use super::{Opt, kebab};
-
-/// The keys of the narrative fields, in the order of the form.
-pub const APP_FIELDS: [&str; 13] = [
-    "vision",
-    "story",
-    "concrete_plan",
-    "key_concept",
-    "service_overview",
-    "service_design",
-    "cost_burden",
-    "users_and_needs",
-    "effect_verification",
-    "demonstration",
-    "necessity",
-    "schedule_months",
-    "schedule_years",
-];
 
 const MEMBER_KINDS: [MemberKind; 8] = [
     MemberKind::Municipality,
@@ -53,32 +36,6 @@ const MEMBER_ROLES: [MemberRole; 3] = [
     MemberRole::Key,
     MemberRole::Member,
 ];
-
-fn field_mut<'a>(a: &'a mut ApplicationForm, key: &str) -> Option<&'a mut Option<Text>> {
-    Some(match key {
-        "vision" => &mut a.vision,
-        "story" => &mut a.story,
-        "concrete_plan" => &mut a.concrete_plan,
-        "key_concept" => &mut a.key_concept,
-        "service_overview" => &mut a.service_overview,
-        "service_design" => &mut a.service_design,
-        "cost_burden" => &mut a.cost_burden,
-        "users_and_needs" => &mut a.users_and_needs,
-        "effect_verification" => &mut a.effect_verification,
-        "demonstration" => &mut a.demonstration,
-        "necessity" => &mut a.necessity,
-        "schedule_months" => &mut a.schedule_months,
-        "schedule_years" => &mut a.schedule_years,
-        _ => return None,
-    })
-}
-
-fn field<'a>(a: &'a ApplicationForm, key: &str) -> Option<&'a Text> {
-    a.fields()
-        .into_iter()
-        .find(|(k, _)| *k == key)
-        .and_then(|(_, t)| t)
-}
 
 /// A narrative field in the form.
 #[derive(Debug, Clone)]
@@ -157,14 +114,15 @@ fn new_member_row(lang: Lang) -> MemberRow {
     }
 }
 
-fn field_rows(lang: Lang, get: impl Fn(&str) -> (String, String)) -> Vec<FieldRow> {
-    APP_FIELDS
-        .iter()
-        .map(|key| {
-            let (ja, en) = get(key);
+fn field_rows(lang: Lang, get: impl Fn(AppField) -> (String, String)) -> Vec<FieldRow> {
+    AppField::ALL
+        .into_iter()
+        .map(|f| {
+            let (ja, en) = get(f);
+            let key = f.key();
             FieldRow {
                 key,
-                label: lang.t(&format!("web.app.{key}")),
+                label: f.label(lang == Lang::En),
                 hint: lang.t(&format!("web.app-hint.{key}")),
                 ja,
                 en,
@@ -207,7 +165,7 @@ impl EditForm {
             summary_ja,
             summary_en,
             members,
-            fields: field_rows(lang, |k| text(field(&p.application, k))),
+            fields: field_rows(lang, |f| text(p.application.get(f))),
             contact_name: contact.map(|c| c.name.clone()).unwrap_or_default(),
             contact_tel: contact.and_then(|c| c.tel.clone()).unwrap_or_default(),
             contact_email: contact.and_then(|c| c.email.clone()).unwrap_or_default(),
@@ -318,13 +276,12 @@ pub fn apply(base: &Project, f: &Submitted) -> Result<Project, ProjectErrors> {
         en: Some(f.get("name.en").trim().to_owned()).filter(|s| !s.is_empty()),
     };
     p.project.summary = opt_text(f.get("summary.ja"), f.get("summary.en"));
-    for key in APP_FIELDS {
-        if let Some(slot) = field_mut(&mut p.application, key) {
-            *slot = opt_text(
-                f.get(&format!("app.{key}.ja")),
-                f.get(&format!("app.{key}.en")),
-            );
-        }
+    for field in AppField::ALL {
+        let key = field.key();
+        *p.application.get_mut(field) = opt_text(
+            f.get(&format!("app.{key}.ja")),
+            f.get(&format!("app.{key}.en")),
+        );
     }
     let name = f.get("contact.name").trim();
     let tel = f.get("contact.tel").trim();
@@ -414,12 +371,12 @@ enum Part {
     Summary,
     Members,
     Contact,
-    App(&'static str),
+    App(AppField),
 }
 
 fn parts() -> Vec<Part> {
     let mut v = vec![Part::Name, Part::Summary, Part::Members, Part::Contact];
-    v.extend(APP_FIELDS.iter().map(|k| Part::App(k)));
+    v.extend(AppField::ALL.map(Part::App));
     v
 }
 
@@ -429,7 +386,7 @@ fn same(a: &Project, b: &Project, part: &Part) -> bool {
         Part::Summary => a.project.summary == b.project.summary,
         Part::Members => a.members == b.members,
         Part::Contact => a.application.contact == b.application.contact,
-        Part::App(k) => field(&a.application, k) == field(&b.application, k),
+        Part::App(k) => a.application.get(*k) == b.application.get(*k),
     }
 }
 
@@ -439,12 +396,7 @@ fn take(into: &mut Project, from: &Project, part: &Part) {
         Part::Summary => into.project.summary = from.project.summary.clone(),
         Part::Members => into.members = from.members.clone(),
         Part::Contact => into.application.contact = from.application.contact.clone(),
-        Part::App(k) => {
-            let v = field(&from.application, k).cloned();
-            if let Some(slot) = field_mut(&mut into.application, k) {
-                *slot = v;
-            }
-        }
+        Part::App(k) => *into.application.get_mut(*k) = from.application.get(*k).cloned(),
     }
 }
 
@@ -454,7 +406,7 @@ fn part_label(part: &Part, lang: Lang) -> String {
         Part::Summary => lang.t("web.field.summary-ja").to_owned(),
         Part::Members => lang.t("web.app.consortium").to_owned(),
         Part::Contact => lang.t("web.app.contact").to_owned(),
-        Part::App(k) => lang.t(&format!("web.app.{k}")).to_owned(),
+        Part::App(k) => k.label(lang == Lang::En).to_owned(),
     }
 }
 
@@ -476,7 +428,7 @@ pub fn merge(
             if !same(theirs, base, &part) && !same(theirs, yours, &part) {
                 both.push(part_label(&part, lang));
                 if let Part::App(k) = part {
-                    both_keys.push(k);
+                    both_keys.push(k.key());
                 }
             }
         }

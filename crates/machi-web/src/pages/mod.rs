@@ -17,10 +17,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use machi_i18n::Lang;
-use machi_store::{OrgId, Organisation, Role, User, UserId};
+use machi_store::{OrgId, Organisation, Role, User, UserId, VariantArray as _};
 use serde::Deserialize;
-
-pub use edit::APP_FIELDS;
 
 use crate::AppState;
 use crate::auth::{self, LANG_COOKIE};
@@ -402,7 +400,7 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
 
 /// Role options for a select.
 pub fn role_options(lang: Lang, selected: Option<Role>) -> Vec<Opt> {
-    Role::ALL
+    Role::VARIANTS
         .iter()
         .map(|r| Opt::new(r.as_str(), role_label(lang, *r), Some(*r) == selected))
         .collect()

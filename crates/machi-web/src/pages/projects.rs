@@ -9,7 +9,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use machi_domain::project::MemberRole;
+use machi_domain::project::{AppField, MemberRole};
 use machi_domain::{Project, ProjectErrors};
 use machi_i18n::Lang;
 use machi_store::{OrgId, OrgKind, ProjectKey};
@@ -404,7 +404,7 @@ async fn show(
         .fields()
         .into_iter()
         .map(|(k, t)| FieldView {
-            label: lang.t(&format!("web.app.{k}")),
+            label: AppField::from_key(k).map_or(k, |f| f.label(en)),
             value: t
                 .map(|t| view::text(t, lang).to_owned())
                 .unwrap_or_default(),
