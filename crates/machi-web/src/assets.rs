@@ -8,7 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// (path under `/static/`, content type, bytes).
 const FILES: &[(&str, &str, &[u8])] = &[

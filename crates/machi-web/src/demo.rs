@@ -11,9 +11,9 @@ use machi_domain::Project;
 use machi_domain::project::Text;
 use machi_store::{NewOrganisation, NewUser, OrgId, OrgKind, Role, User};
 
-use crate::AppState;
 use crate::auth;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "machi-demo-2025";
@@ -263,7 +263,7 @@ pub async fn load(state: &AppState, files: &[(String, String)]) -> AppResult<Dem
         );
     }
     for (name, text) in files {
-        let parsed = crate::service::parse_project(text, Some(name));
+        let parsed = crate::service::projects::parse_project(text, Some(name));
         let project = match parsed {
             Ok(p) => p,
             Err(e) => {

@@ -5,25 +5,33 @@
 //!
 //! # Code map
 //!
+//! Bottom to top; a file imports only files below it (a test holds it):
+//!
 //! | module | what |
 //! |---|---|
-//! | [`permissions`] | the pure `can(user, action, access)` and its matrix |
-//! | [`auth`] | argon2id hashes, session tokens, cookies, log-in throttling |
-//! | [`context`] | the request middleware: session, language, CSRF, error rendering |
 //! | [`error`] | the one [`AppError`] with stable codes |
-//! | [`service`] | what pages and API share: load a project the user may see, save with compare-and-set |
-//! | `pages` | HTML handlers and their templates (`templates/`) |
-//! | [`api`] | JSON handlers, `utoipa` annotations, the OpenAPI document |
-//! | `view` | formatting for people: yen, fiscal years, the evaluation's tables and chart data |
-//! | `diff` | what changed between two versions of a project |
+//! | `respond` | an error rendered: `respond/json.rs` (API) and `respond/html.rs` (pages, log-in redirect) |
+//! | [`permissions`] | the pure `can(user, action, access)` and its matrix |
+//! | [`auth`] | argon2id hashes, session tokens, cookies, constant-time comparison |
+//! | [`state`] | [`AppState`] (the store, the settings) and [`AppConfig`] |
+//! | `http` | small HTTP helpers: redirects, cookies on a response, downloads |
+//! | [`ctx`] | [`ctx::Ctx`]: what a handler knows about its request |
+//! | [`middleware`] | per request: tracing span, session, language, CSRF, error rendering |
+//! | [`service`] | the rules pages and API share, per aggregate (`projects`, `session`, `admin`) |
+//! | `extract` | the request extractors: signed-in user, project + permission, once |
+//! | `view`, `diff`, `programs_view` | formatting for people: yen, fiscal years, tables, charts, changes, program verdicts |
+//! | `pages` | HTML handlers per area (`session`, `projects/`, `admin`) and templates (`templates/`) |
+//! | [`api`] | JSON handlers per area, `utoipa` annotations that are also the routes, the OpenAPI document |
 //! | [`demo`] | demo organisations, users and projects (`machi serve --demo`) |
 //! | `assets` | the CSS, JS and vendored libraries (`static/`), embedded in the binary |
 //!
 //! # Architecture invariants
 //!
-//! - **Handlers are thin**: parse, ask [`permissions::can`], call the store,
-//!   the domain or the engine, render. Rules live in `permissions`,
-//!   `service` and the pure crates.
+//! - **Handlers are thin**: an extractor decides who and may they, once;
+//!   the handler parses, calls `service`, the domain or the engine, and
+//!   renders. Rules live in `permissions`, `service` and the pure crates.
+//! - **Every page action has an API twin** with the same permission
+//!   ([`page_actions`], tested against the OpenAPI document).
 //! - **Same rules for pages and API**: both go through `service`.
 //! - **One error type** becomes every error response, in the user's language,
 //!   with a stable code; nobody sees a panic or a stack trace.
@@ -36,104 +44,43 @@
 pub mod api;
 mod assets;
 pub mod auth;
-pub mod context;
+pub mod ctx;
 pub mod demo;
 mod diff;
 pub mod error;
+mod extract;
+mod http;
+pub mod middleware;
 mod pages;
 pub mod permissions;
 mod programs_view;
+mod respond;
 pub mod service;
+pub mod state;
 mod view;
 
 use std::future::Future;
-use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
-use machi_store::Store;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use error::{AppError, AppResult};
+pub use pages::{PageAction, Twin};
+pub use state::{AppConfig, AppState};
 
-/// Settings of the web application.
-#[derive(Debug, Clone)]
-pub struct AppConfig {
-    /// Mark cookies `Secure` (serve behind HTTPS).
-    pub secure_cookies: bool,
-    /// How long a session lives.
-    pub session_ttl: chrono::TimeDelta,
-    /// Failed log-ins per e-mail within `login_window` before throttling.
-    pub login_max_failures: u32,
-    /// The throttling window.
-    pub login_window: chrono::TimeDelta,
-    /// argon2id cost of new password hashes.
-    pub password_cost: auth::PasswordCost,
-    /// The largest request body (project files are uploaded).
-    pub max_upload_bytes: usize,
-}
-
-impl Default for AppConfig {
-    fn default() -> Self {
-        AppConfig {
-            secure_cookies: false,
-            session_ttl: chrono::TimeDelta::hours(12),
-            login_max_failures: 5,
-            login_window: chrono::TimeDelta::minutes(15),
-            password_cost: auth::PasswordCost::default(),
-            max_upload_bytes: 5 * 1024 * 1024,
-        }
-    }
-}
-
-/// What every handler shares: the store and the settings.
-#[derive(Clone)]
-pub struct AppState {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    store: Arc<dyn Store>,
-    config: AppConfig,
-    dummy_hash: String,
-}
-
-impl AppState {
-    /// A state over `store`. Computes a dummy password hash (for timing-safe
-    /// log-in failures), which takes a moment.
-    pub fn new(store: Arc<dyn Store>, config: AppConfig) -> AppResult<AppState> {
-        let dummy_hash = config.password_cost.hash("machi dummy password")?;
-        Ok(AppState {
-            inner: Arc::new(Inner {
-                store,
-                config,
-                dummy_hash,
-            }),
-        })
-    }
-
-    /// The store.
-    pub fn store(&self) -> &dyn Store {
-        self.inner.store.as_ref()
-    }
-
-    /// The settings.
-    pub fn config(&self) -> &AppConfig {
-        &self.inner.config
-    }
-
-    fn dummy_hash(&self) -> &str {
-        &self.inner.dummy_hash
-    }
+/// Every page action as declared, with its API twin (for the parity test).
+pub fn page_actions() -> Vec<PageAction> {
+    pages::actions()
 }
 
 /// The whole application: pages, API, static files, middleware.
 pub fn router(state: AppState) -> Router {
     let dynamic = Router::new()
         .merge(pages::routes())
-        .nest("/api/v1", api::routes())
+        .merge(api::routes())
         .fallback(not_found)
         // Innermost: a panic becomes an error response the middleware renders.
         .layer(CatchPanicLayer::custom(|_panic| {
@@ -142,7 +89,7 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            context::middleware,
+            middleware::middleware,
         ))
         .layer(DefaultBodyLimit::max(state.config().max_upload_bytes));
     dynamic
@@ -228,7 +175,17 @@ mod tidy {
     fn literal_message_keys_exist() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
-        for dir in ["templates", "src", "src/pages"] {
+        for dir in [
+            "templates",
+            "src",
+            "src/pages",
+            "src/pages/projects",
+            "src/pages/projects/model",
+            "src/api",
+            "src/error",
+            "src/respond",
+            "src/service",
+        ] {
             let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
                 continue;
             };

@@ -4,38 +4,37 @@
 
 use askama::Template;
 use axum::Form;
-use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
-use machi_domain::LocalGovCode;
-use machi_store::{AuditFilter, NewOrganisation, NewUser, OrgId, OrgKind, Role, VariantArray as _};
+use machi_store::{AuditFilter, OrgKind, VariantArray as _};
 use serde::Deserialize;
 
-use super::{Names, Opt, page, page_with, role_options, see_other};
-use crate::AppState;
-use crate::auth;
-use crate::context::{Ctx, org_name, role_label};
+use crate::ctx::{Ctx, org_name, role_label};
 use crate::diff::{self, Change};
 use crate::error::{AppError, AppResult};
-use crate::permissions::{Action, ProjectAccess, can};
+use crate::extract::Signed;
+use crate::http::see_other;
+use crate::pages::common::{Names, Opt, PageRoutes, Twin, page, page_with, role_options};
+use crate::permissions::Action;
+use crate::service::admin::{self as service, NewOrgInput, NewUserInput};
+use crate::state::AppState;
 use crate::view;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/users", get(users).post(create_user))
-        .route("/admin/organisations", axum::routing::post(create_org))
-        .route("/admin/audit", get(audit))
-}
-
-fn require(ctx: &Ctx, action: Action) -> AppResult<()> {
-    let me = &ctx.user()?.user;
-    if can(me, action, ProjectAccess::Outsider) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+pub fn routes() -> PageRoutes {
+    PageRoutes::new()
+        .get("/admin/users", users, Twin::Api("GET /api/v1/admin/users"))
+        .post(
+            "/admin/users",
+            create_user,
+            Twin::Api("POST /api/v1/admin/users"),
+        )
+        .post(
+            "/admin/organisations",
+            create_org,
+            Twin::Api("POST /api/v1/admin/organisations"),
+        )
+        .get("/admin/audit", audit, Twin::Api("GET /api/v1/admin/audit"))
 }
 
 struct UserRow {
@@ -110,163 +109,37 @@ async fn fail_page(state: &AppState, ctx: &Ctx, e: AppError) -> AppResult<Respon
     page_with(status, &p)
 }
 
-async fn users(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    require(&ctx, Action::ManageUsers)?;
-    page(&users_page(&state, &ctx, None, None, None).await?)
+async fn users(s: Signed) -> AppResult<Response> {
+    s.require(Action::ManageUsers)?;
+    page(&users_page(&s.state, &s.ctx, None, None, None).await?)
 }
 
-#[derive(Deserialize)]
-struct NewUserForm {
-    email: String,
-    name: String,
-    organisation: i64,
-    role: String,
-    #[serde(default)]
-    lang: String,
-    #[serde(default)]
-    password: String,
-}
-
-async fn create_user(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(f): Form<NewUserForm>,
-) -> AppResult<Response> {
-    require(&ctx, Action::ManageUsers)?;
-    let me = &ctx.user()?.user;
-    let lang = ctx.lang;
-    let fail = |e: AppError| fail_page(&state, &ctx, e);
-    let email = f.email.trim().to_lowercase();
-    if !email.contains('@') || email.len() < 3 {
-        return fail(AppError::InvalidField {
-            field: "email".into(),
-        })
-        .await;
-    }
-    if f.name.trim().is_empty() {
-        return fail(AppError::InvalidField {
-            field: "display-name".into(),
-        })
-        .await;
-    }
-    let Some(role) = Role::parse(&f.role) else {
-        return fail(AppError::InvalidField {
-            field: "role".into(),
-        })
-        .await;
-    };
-    if state
-        .store()
-        .organisation(OrgId(f.organisation))
-        .await?
-        .is_none()
-    {
-        return fail(AppError::InvalidField {
-            field: "organisation".into(),
-        })
-        .await;
-    }
-    let (password, generated) = if f.password.is_empty() {
-        (auth::random_password()?, true)
-    } else {
-        (f.password.clone(), false)
-    };
-    if let Err(e) = auth::check_new_password(&password) {
-        return fail(e).await;
-    }
-    let hash = auth::hash_password(state.config().password_cost, password.clone()).await?;
-    let user_lang = if f.lang == "en" { "en" } else { "ja" };
-    let created = state
-        .store()
-        .create_user(
-            Some(me.id),
-            NewUser {
-                organisation: OrgId(f.organisation),
-                email: email.clone(),
-                display_name: f.name.trim().to_owned(),
-                role,
-                lang: user_lang.into(),
-                password_hash: hash,
-            },
-        )
-        .await;
-    match created {
-        Ok(u) => {
+async fn create_user(s: Signed, Form(f): Form<NewUserInput>) -> AppResult<Response> {
+    s.require(Action::ManageUsers)?;
+    let lang = s.lang();
+    match service::create_user(&s.state, s.user(), &f).await {
+        Ok((u, password)) => {
+            let role = role_label(lang, u.role);
             let msg = lang.tf(
                 "web.admin.user-created",
                 &[
                     ("name", &u.display_name),
                     ("email", &u.email),
-                    ("role", &role_label(lang, role)),
+                    ("role", &role),
                 ],
             );
-            let p =
-                users_page(&state, &ctx, Some(msg), generated.then_some(password), None).await?;
+            let p = users_page(&s.state, &s.ctx, Some(msg), password, None).await?;
             page_with(StatusCode::CREATED, &p)
         }
-        Err(e) => fail(e.into()).await,
+        Err(e) => fail_page(&s.state, &s.ctx, e).await,
     }
 }
 
-#[derive(Deserialize)]
-struct NewOrgForm {
-    name_ja: String,
-    #[serde(default)]
-    name_en: String,
-    kind: String,
-    #[serde(default)]
-    local_gov_code: String,
-}
-
-async fn create_org(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(f): Form<NewOrgForm>,
-) -> AppResult<Response> {
-    require(&ctx, Action::ManageUsers)?;
-    let me = &ctx.user()?.user;
-    let fail = |e: AppError| fail_page(&state, &ctx, e);
-    let Some(kind) = OrgKind::parse(&f.kind) else {
-        return fail(AppError::InvalidField {
-            field: "org-kind".into(),
-        })
-        .await;
-    };
-    if f.name_ja.trim().is_empty() {
-        return fail(AppError::InvalidField {
-            field: "name-ja".into(),
-        })
-        .await;
-    }
-    let code = f.local_gov_code.trim();
-    let local_gov_code = if code.is_empty() {
-        None
-    } else {
-        match code.parse::<LocalGovCode>() {
-            Ok(c) => Some(c.as_str().to_owned()),
-            Err(_) => {
-                return fail(AppError::InvalidField {
-                    field: "municipality-code".into(),
-                })
-                .await;
-            }
-        }
-    };
-    let r = state
-        .store()
-        .create_organisation(
-            Some(me.id),
-            NewOrganisation {
-                name_ja: f.name_ja.trim().to_owned(),
-                name_en: f.name_en.trim().to_owned(),
-                kind,
-                local_gov_code,
-            },
-        )
-        .await;
-    match r {
+async fn create_org(s: Signed, Form(f): Form<NewOrgInput>) -> AppResult<Response> {
+    s.require(Action::ManageUsers)?;
+    match service::create_org(&s.state, s.user(), &f).await {
         Ok(_) => Ok(see_other("/admin/users")),
-        Err(e) => fail(e.into()).await,
+        Err(e) => fail_page(&s.state, &s.ctx, e).await,
     }
 }
 
@@ -301,13 +174,9 @@ struct AuditPage<'a> {
 /// the whole document).
 const MAX_CHANGES: usize = 40;
 
-async fn audit(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<AuditQuery>,
-) -> AppResult<Response> {
-    require(&ctx, Action::ViewAudit)?;
-    let lang = ctx.lang;
+async fn audit(s: Signed, Query(q): Query<AuditQuery>) -> AppResult<Response> {
+    s.require(Action::ViewAudit)?;
+    let (state, ctx, lang) = (&s.state, &s.ctx, s.lang());
     let entity = q.entity.filter(|e| !e.is_empty());
     let entity_id =
         q.id.filter(|e| !e.trim().is_empty())
@@ -320,7 +189,7 @@ async fn audit(
             limit: Some(200),
         })
         .await?;
-    let names = Names::load(&state, lang).await?;
+    let names = Names::load(state, lang).await?;
     let rows = entries
         .iter()
         .map(|e| {
@@ -351,7 +220,7 @@ async fn audit(
         .map(|k| Opt::new(*k, entity_label(lang, k), entity.as_deref() == Some(*k)))
         .collect();
     page(&AuditPage {
-        ctx: &ctx,
+        ctx,
         entries: rows,
         entities,
         entity_id: entity_id.unwrap_or_default(),

@@ -55,6 +55,15 @@ pub enum AppError {
     /// The project document is invalid: every problem, with field and line.
     #[error("invalid project: {0}")]
     InvalidProject(ProjectErrors),
+    /// An uploaded spreadsheet or CSV could not be read: every problem, with
+    /// its sheet and cell.
+    #[error("invalid import: {errors}")]
+    InvalidImport {
+        /// The uploaded file's name.
+        file: String,
+        /// What is wrong, where.
+        errors: machi_report::import::ImportErrors,
+    },
     /// A save changed the document's `project.id`, which names the project.
     #[error("the project id must stay {id}")]
     IdChanged {
@@ -97,6 +106,7 @@ impl AppError {
             AppError::InvalidRequest { .. } => "invalid-request",
             AppError::InvalidField { .. } => "invalid-field",
             AppError::InvalidProject(_) => "invalid-project",
+            AppError::InvalidImport { .. } => "invalid-import",
             AppError::IdChanged { .. } => "id-changed",
             AppError::Duplicate { .. } => "duplicate",
             AppError::Conflict { .. } => "conflict",
@@ -115,9 +125,9 @@ impl AppError {
             AppError::InvalidRequest { .. } | AppError::InvalidField { .. } => {
                 StatusCode::BAD_REQUEST
             }
-            AppError::InvalidProject(_) | AppError::IdChanged { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            AppError::InvalidProject(_)
+            | AppError::InvalidImport { .. }
+            | AppError::IdChanged { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Duplicate { .. } | AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -134,6 +144,9 @@ impl AppError {
                 lang.tf(&key, &[("field", &label)])
             }
             AppError::InvalidProject(errs) => lang.tf(&key, &[("count", &errs.0.len())]),
+            AppError::InvalidImport { file, errors } => {
+                lang.tf(&key, &[("file", file), ("count", &errors.0.len())])
+            }
             AppError::IdChanged { id } => lang.tf(&key, &[("id", id)]),
             AppError::Duplicate { what } => {
                 let specific = format!("web.error.duplicate-{what}");
@@ -158,6 +171,7 @@ impl AppError {
                 .iter()
                 .map(|e| machi_report::project_error(lang, e))
                 .collect(),
+            AppError::InvalidImport { errors, .. } => errors.messages(lang),
             _ => Vec::new(),
         }
     }
@@ -198,9 +212,6 @@ pub struct ErrorMarker(pub Arc<AppError>);
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let AppError::Internal(detail) = &self {
-            tracing::error!(%detail, "internal error");
-        }
         let mut res = self.status().into_response();
         res.extensions_mut().insert(ErrorMarker(Arc::new(self)));
         res
@@ -228,6 +239,10 @@ mod tests {
                 field: "email".into(),
             },
             AppError::InvalidProject(ProjectErrors(vec![])),
+            AppError::InvalidImport {
+                file: "a.csv".into(),
+                errors: machi_report::import::ImportErrors(vec![]),
+            },
             AppError::IdChanged { id: "x".into() },
             AppError::Duplicate { what: "email" },
             AppError::Duplicate {

@@ -18,7 +18,8 @@ use machi_domain::project::{AppField, Contact, Member, MemberKind, MemberRole, T
 use machi_domain::{MemberId, Project, ProjectError, ProjectErrors};
 use machi_i18n::Lang;
 
-use super::{Opt, kebab};
+use crate::error::{AppError, AppResult};
+use crate::pages::common::{Opt, kebab};
 
 const MEMBER_KINDS: [MemberKind; 8] = [
     MemberKind::Municipality,
@@ -262,6 +263,17 @@ fn opt_text(ja: &str, en: &str) -> Option<Text> {
     }
 }
 
+/// The `base_version` a form names.
+pub fn base_version(pairs: &[(String, String)]) -> AppResult<i64> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == "base_version")
+        .and_then(|(_, v)| v.parse().ok())
+        .ok_or(AppError::InvalidField {
+            field: "base_version".into(),
+        })
+}
+
 fn parse_enum<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
 }
@@ -441,7 +453,7 @@ mod tests {
     use super::*;
 
     fn kurume() -> Project {
-        Project::from_toml_str(include_str!("../../../../examples/kurume-flood-ai.toml"))
+        Project::from_toml_str(include_str!("../../../../../examples/kurume-flood-ai.toml"))
             .expect("example")
     }
 

@@ -18,153 +18,63 @@
 //! 5. an [`AppError`] coming back is rendered: JSON under `/api/`, an HTML
 //!    page elsewhere (401 on a page redirects to the log-in form). Axum's own
 //!    extractor rejections are rendered the same way as `invalid-request`.
+//!
+//! Logs: every request runs in one `request` span (method, route, request
+//! id, user id) and ends with one event carrying its status and duration;
+//! an error is logged once, here, with its cause (5xx at `error`, others at
+//! `info`). Passwords, cookies, tokens and bodies are never logged. The
+//! request id is also sent back as `X-Request-Id`. `RUST_LOG` filters (see
+//! the crate README).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{FromRequest, FromRequestParts, Multipart, Request, State};
-use axum::http::request::Parts;
+use axum::extract::{FromRequest, MatchedPath, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use machi_i18n::Lang;
-use machi_store::{Organisation, Role, User};
+use tracing::Instrument as _;
 
-use crate::AppState;
 use crate::auth::{self, LANG_COOKIE, PRE_CSRF_COOKIE, SESSION_COOKIE};
+use crate::ctx::{Ctx, SessionUser};
 use crate::error::{AppError, AppResult, ErrorMarker};
-use crate::permissions::{Action, ProjectAccess, can};
-
-/// The logged-in user of a request.
-#[derive(Debug, Clone)]
-pub struct SessionUser {
-    /// The user.
-    pub user: User,
-    /// Their organisation.
-    pub org: Option<Organisation>,
-    /// The session's token hash (to end it).
-    pub token_hash: String,
-}
-
-/// What every handler knows about its request.
-#[derive(Debug, Clone)]
-pub struct Ctx {
-    /// The language of the answer.
-    pub lang: Lang,
-    /// The logged-in user, if any.
-    pub user: Option<Arc<SessionUser>>,
-    /// The CSRF token forms must echo: the session's, or the pre-session one.
-    pub csrf: String,
-    /// Path and query of the request (where to come back after a switch).
-    pub path: String,
-    /// Whether the request is for the API.
-    pub api: bool,
-}
-
-impl Ctx {
-    /// The logged-in user, or [`AppError::Unauthenticated`].
-    pub fn user(&self) -> AppResult<&SessionUser> {
-        self.user.as_deref().ok_or(AppError::Unauthenticated)
-    }
-
-    /// A message from the catalogue.
-    pub fn t(&self, key: &str) -> &'static str {
-        self.lang.t(key)
-    }
-
-    /// A message with one placeholder filled.
-    pub fn tf1(&self, key: &str, name: &str, value: &dyn std::fmt::Display) -> String {
-        self.lang.tf(key, &[(name, value)])
-    }
-
-    /// Whether the page is in English.
-    pub fn en(&self) -> bool {
-        self.lang == Lang::En
-    }
-
-    /// `ja` or `en`.
-    pub fn lang_code(&self) -> &'static str {
-        self.lang.code()
-    }
-
-    /// Name of the logged-in user (empty if none).
-    pub fn user_name(&self) -> &str {
-        self.user
-            .as_deref()
-            .map_or("", |u| u.user.display_name.as_str())
-    }
-
-    /// Name of the user's organisation in the page's language.
-    pub fn org_name(&self) -> &str {
-        self.user
-            .as_deref()
-            .and_then(|u| u.org.as_ref())
-            .map_or("", |o| org_name(o, self.lang))
-    }
-
-    /// The user's role, translated.
-    pub fn role_label(&self) -> &'static str {
-        self.user
-            .as_deref()
-            .map_or("", |u| role_label(self.lang, u.user.role))
-    }
-
-    /// Whether someone is logged in.
-    pub fn logged_in(&self) -> bool {
-        self.user.is_some()
-    }
-
-    /// Whether the user may do a non-project action.
-    pub fn may(&self, action: Action) -> bool {
-        self.user
-            .as_deref()
-            .is_some_and(|u| can(&u.user, action, ProjectAccess::Outsider))
-    }
-
-    /// Whether the user may create projects (for the navigation).
-    pub fn may_create(&self) -> bool {
-        self.may(Action::CreateProject)
-    }
-
-    /// Whether the user may read the audit log.
-    pub fn may_audit(&self) -> bool {
-        self.may(Action::ViewAudit)
-    }
-
-    /// Whether the user may manage users.
-    pub fn may_manage_users(&self) -> bool {
-        self.may(Action::ManageUsers)
-    }
-}
-
-/// An organisation's name in `lang` (Japanese if no English).
-pub fn org_name(o: &Organisation, lang: Lang) -> &str {
-    if lang == Lang::En && !o.name_en.trim().is_empty() {
-        &o.name_en
-    } else {
-        &o.name_ja
-    }
-}
-
-/// A role's label.
-pub fn role_label(lang: Lang, role: Role) -> &'static str {
-    lang.t(&format!("web.role.{}", role.as_str()))
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Ctx {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Ctx>()
-            .cloned()
-            .ok_or_else(|| AppError::Internal("request context missing".into()))
-    }
-}
+use crate::respond::{html, json};
+use crate::state::AppState;
 
 /// The middleware; see the module documentation.
 pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = auth::random_token()
+        .map(|t| t[..16].to_owned())
+        .unwrap_or_default();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "(unmatched)".to_owned(), |p| p.as_str().to_owned());
+    let span = tracing::info_span!(
+        "request",
+        method = %req.method(),
+        route = %route,
+        request_id = %request_id,
+        user_id = tracing::field::Empty,
+    );
+    async move {
+        let mut res = handle(state, req, next).await;
+        let status = res.status().as_u16();
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!(status, duration_ms = ms, "request finished");
+        if let Ok(v) = HeaderValue::from_str(&request_id) {
+            res.headers_mut().insert("x-request-id", v);
+        }
+        res
+    }
+    .instrument(span)
+    .await
+}
+
+async fn handle(state: AppState, req: Request, next: Next) -> Response {
     let path = req
         .uri()
         .path_and_query()
@@ -189,6 +99,9 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
         Some((u, c)) => (Some(Arc::new(u)), Some(c)),
         None => (None, None),
     };
+    if let Some(u) = &user {
+        tracing::Span::current().record("user_id", u.user.id.0);
+    }
 
     // 2. The language.
     let lang = if api {
@@ -202,7 +115,7 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
     let csrf = match &session_csrf {
         Some(c) => c.clone(),
         None => match auth::cookie(&cookies, PRE_CSRF_COOKIE).filter(|v| is_token(v)) {
-            Some(v) => v.to_owned(),
+            Some(v) => v,
             None => match auth::random_token() {
                 Ok(t) => {
                     new_pre_csrf = Some(t.clone());
@@ -440,19 +353,17 @@ async fn rejection_detail(res: Response) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// Renders an error for the request's kind.
-pub fn render_error(state: &AppState, ctx: &Ctx, err: AppError) -> Response {
+/// Renders an error for the request's kind, and logs it once with its
+/// cause.
+pub fn render_error(_state: &AppState, ctx: &Ctx, err: AppError) -> Response {
+    if let AppError::Internal(detail) = &err {
+        tracing::error!(code = err.code(), cause = %detail, "request failed");
+    } else {
+        tracing::info!(code = err.code(), cause = %err, "request refused");
+    }
     if ctx.api {
-        return crate::api::error_response(ctx.lang, &err);
+        json::render(ctx.lang, &err)
+    } else {
+        html::render(ctx, &err)
     }
-    if matches!(err, AppError::Unauthenticated) {
-        let next = if ctx.path.starts_with('/') && !ctx.path.starts_with("//") {
-            ctx.path.as_str()
-        } else {
-            "/"
-        };
-        let to = format!("/login?next={}", crate::pages::url_encode(next));
-        return Redirect::to(&to).into_response();
-    }
-    crate::pages::error_page(state, ctx, &err)
 }

@@ -4,28 +4,19 @@
 
 use askama::Template;
 use axum::Form;
-use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Response;
-use axum::routing::{get, post};
-use machi_store::ProjectKey;
 use serde::Deserialize;
 
-use super::{Names, page, see_other};
-use crate::AppState;
-use crate::context::Ctx;
+use crate::ctx::Ctx;
 use crate::diff::{self, Change};
 use crate::error::AppResult;
+use crate::extract::{Edit, ProjectAt, View};
+use crate::http::see_other;
+use crate::pages::common::{Names, page};
 use crate::permissions::Action;
-use crate::service;
+use crate::service::projects as service;
 use crate::view::{self, Moved};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/projects/{id}/versions", get(list))
-        .route("/projects/{id}/compare", get(compare))
-        .route("/projects/{id}/versions/{version}/restore", post(restore))
-}
 
 struct VersionRow {
     version: i64,
@@ -48,12 +39,10 @@ struct VersionsPage<'a> {
     can_edit: bool,
 }
 
-async fn list(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let me = &ctx.user()?.user;
-    let key = ProjectKey(id);
-    let allowed = service::project(&state, me, key, Action::ViewProject).await?;
-    let names = Names::load(&state, ctx.lang).await?;
-    let versions = state.store().versions(key).await?;
+pub async fn list(p: ProjectAt<View>) -> AppResult<Response> {
+    let (ctx, allowed) = (&p.ctx, &p.allowed);
+    let names = Names::load(&p.state, ctx.lang).await?;
+    let versions = p.state.store().versions(p.key()).await?;
     let latest = allowed.summary.version;
     let rows = versions
         .iter()
@@ -71,19 +60,19 @@ async fn list(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> A
         allowed.summary.name_ja.clone()
     };
     page(&VersionsPage {
-        ctx: &ctx,
-        id,
+        ctx,
+        id: p.id(),
         name,
         versions: rows,
         latest,
         default_a: (latest - 1).max(1),
         default_b: latest,
-        can_edit: allowed.may(me, Action::EditProject),
+        can_edit: p.may(Action::EditProject),
     })
 }
 
 #[derive(Deserialize)]
-struct CompareQuery {
+pub struct CompareQuery {
     a: i64,
     b: i64,
 }
@@ -101,18 +90,9 @@ struct ComparePage<'a> {
     changes: Vec<Change>,
 }
 
-async fn compare(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    Query(q): Query<CompareQuery>,
-) -> AppResult<Response> {
-    let me = &ctx.user()?.user;
-    let key = ProjectKey(id);
-    service::project(&state, me, key, Action::ViewProject).await?;
-    let va = service::version(&state, key, Some(q.a)).await?;
-    let vb = service::version(&state, key, Some(q.b)).await?;
-    let lang = ctx.lang;
+pub async fn compare(p: ProjectAt<View>, Query(q): Query<CompareQuery>) -> AppResult<Response> {
+    let (va, vb) = (p.version(Some(q.a)).await?, p.version(Some(q.b)).await?);
+    let lang = p.lang();
     let metrics = match (
         service::evaluate(&va.document),
         service::evaluate(&vb.document),
@@ -121,8 +101,8 @@ async fn compare(
         _ => Vec::new(),
     };
     page(&ComparePage {
-        ctx: &ctx,
-        id,
+        ctx: &p.ctx,
+        id: p.id(),
         name: view::text(&vb.document.project.name, lang).to_owned(),
         heading: lang.tf("web.compare.heading", &[("a", &q.a), ("b", &q.b)]),
         a: q.a,
@@ -133,28 +113,20 @@ async fn compare(
 }
 
 #[derive(Deserialize)]
-struct RestoreForm {
+pub struct RestoreForm {
     base_version: i64,
 }
 
-async fn restore(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, version)): Path<(i64, i64)>,
+pub async fn restore(
+    p: ProjectAt<Edit>,
+    Path((_, version)): Path<(i64, i64)>,
     Form(f): Form<RestoreForm>,
 ) -> AppResult<Response> {
-    let me = &ctx.user()?.user;
-    let meta = service::restore(
-        &state,
-        me,
-        ProjectKey(id),
-        version,
-        f.base_version,
-        ctx.lang,
-    )
-    .await?;
+    let (state, me, lang) = (&p.state, p.user(), p.lang());
+    let meta = service::restore(state, me, &p.allowed, version, f.base_version, lang).await?;
     Ok(see_other(&format!(
-        "/projects/{id}?version={}",
+        "/projects/{}?version={}",
+        p.id(),
         meta.version
     )))
 }

@@ -1,19 +1,25 @@
-//! What pages and API share: reading a project the user may see, creating
-//! and saving with compare-and-set, restoring, evaluating. Every function
-//! asks [`can`] first, so the pages and the API cannot drift apart.
+//! What pages and API share about projects: reading one the user may see,
+//! creating and saving with compare-and-set, restoring, evaluating. The
+//! permission is decided once per request ([`project`], called by the
+//! request extractor); functions that change a project take the
+//! [`Allowed`] it returned and confirm the action on it without asking the
+//! database again, so pages and API cannot drift apart.
 
 use machi_domain::Project;
 use machi_finance::{Evaluation, Options};
 use machi_i18n::Lang;
+use machi_report::import::Format;
 use machi_store::{OrgId, ProjectKey, ProjectSummary, StoredVersion, User, VersionMeta};
 
-use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::permissions::{Action, ProjectAccess, can};
+use crate::state::AppState;
 
 /// A project the user may act on, with how they relate to it.
 #[derive(Debug, Clone)]
 pub struct Allowed {
+    /// Its key.
+    pub key: ProjectKey,
     /// The project.
     pub summary: ProjectSummary,
     /// Its consortium organisations.
@@ -26,6 +32,15 @@ impl Allowed {
     /// Whether the user may also do `action` on it.
     pub fn may(&self, user: &User, action: Action) -> bool {
         can(user, action, self.access)
+    }
+
+    /// [`AppError::Forbidden`] unless the user may do `action` on it.
+    pub fn require(&self, user: &User, action: Action) -> AppResult<()> {
+        if self.may(user, action) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 }
 
@@ -61,6 +76,7 @@ pub async fn project(
         return Err(AppError::Forbidden);
     }
     Ok(Allowed {
+        key,
         summary,
         orgs,
         access,
@@ -129,21 +145,21 @@ pub async fn create(
 pub async fn save(
     state: &AppState,
     user: &User,
-    key: ProjectKey,
+    allowed: &Allowed,
     base: i64,
     document: &Project,
     note: &str,
 ) -> AppResult<VersionMeta> {
-    let allowed = project(state, user, key, Action::EditProject).await?;
+    allowed.require(user, Action::EditProject)?;
     document.validate()?;
     if document.project.id.as_str() != allowed.summary.slug {
         return Err(AppError::IdChanged {
-            id: allowed.summary.slug,
+            id: allowed.summary.slug.clone(),
         });
     }
     Ok(state
         .store()
-        .save_version(user.id, key, base, document, note)
+        .save_version(user.id, allowed.key, base, document, note)
         .await?)
 }
 
@@ -152,25 +168,25 @@ pub async fn save(
 pub async fn restore(
     state: &AppState,
     user: &User,
-    key: ProjectKey,
+    allowed: &Allowed,
     from: i64,
     base: i64,
     lang: Lang,
 ) -> AppResult<VersionMeta> {
-    project(state, user, key, Action::EditProject).await?;
-    let old = version(state, key, Some(from)).await?;
+    allowed.require(user, Action::EditProject)?;
+    let old = version(state, allowed.key, Some(from)).await?;
     let note = lang.tf("web.versions.restored-note", &[("version", &from)]);
-    save(state, user, key, base, &old.document, &note).await
+    save(state, user, allowed, base, &old.document, &note).await
 }
 
 /// Replaces the consortium organisations; the owner always stays in.
 pub async fn set_organisations(
     state: &AppState,
     user: &User,
-    key: ProjectKey,
+    allowed: &Allowed,
     mut orgs: Vec<OrgId>,
 ) -> AppResult<()> {
-    let allowed = project(state, user, key, Action::EditProject).await?;
+    allowed.require(user, Action::EditProject)?;
     let known: Vec<OrgId> = state
         .store()
         .organisations()
@@ -190,9 +206,84 @@ pub async fn set_organisations(
     orgs.dedup();
     state
         .store()
-        .set_project_organisations(user.id, key, &orgs)
+        .set_project_organisations(user.id, allowed.key, &orgs)
         .await?;
     Ok(())
+}
+
+/// The project file of a version as TOML, with its download name
+/// (`<slug>-v<version>.toml`).
+pub fn project_file(allowed: &Allowed, stored: &StoredVersion) -> AppResult<(String, String)> {
+    let text =
+        toml::to_string(&stored.document).map_err(|e| AppError::Internal(format!("toml: {e}")))?;
+    let file = format!("{}-v{}.toml", allowed.summary.slug, stored.meta.version);
+    Ok((file, text))
+}
+
+/// A version as a spreadsheet to download: the XLSX workbook or the CSV of
+/// the model, in `lang`, with its file name and content type.
+pub fn export(
+    allowed: &Allowed,
+    stored: &StoredVersion,
+    format: Format,
+    lang: Lang,
+) -> AppResult<Download> {
+    let eval = evaluate(&stored.document)?;
+    let stem = format!("{}-v{}", allowed.summary.slug, stored.meta.version);
+    Ok(match format {
+        Format::Xlsx => Download {
+            file: format!("{stem}.xlsx"),
+            content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            bytes: machi_report::xlsx(&stored.document, &eval, lang)
+                .map_err(|e| AppError::Internal(format!("xlsx: {e}")))?,
+        },
+        Format::Csv => Download {
+            file: format!("{stem}.csv"),
+            content_type: "text/csv; charset=utf-8",
+            bytes: machi_report::import::model_csv(&eval, lang).into_bytes(),
+        },
+    })
+}
+
+/// A file to download.
+#[derive(Debug)]
+pub struct Download {
+    /// Its name.
+    pub file: String,
+    /// Its media type.
+    pub content_type: &'static str,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Imports an XLSX or CSV of the model into version `base` and saves the
+/// result as the next version (validated, audited, 409 when stale), with a
+/// note naming the file.
+pub async fn import(
+    state: &AppState,
+    user: &User,
+    allowed: &Allowed,
+    base: i64,
+    file: &str,
+    bytes: &[u8],
+    lang: Lang,
+) -> AppResult<VersionMeta> {
+    allowed.require(user, Action::EditProject)?;
+    let based_on = version(state, allowed.key, Some(base)).await?;
+    let format = Format::detect(file, bytes);
+    let project =
+        machi_report::import::import(&based_on.document, format, bytes).map_err(|errors| {
+            AppError::InvalidImport {
+                file: file.to_owned(),
+                errors,
+            }
+        })?;
+    let note_key = match format {
+        Format::Xlsx => "web.note.imported-xlsx",
+        Format::Csv => "web.note.imported-csv",
+    };
+    let note = lang.tf(note_key, &[("file", &file)]);
+    save(state, user, allowed, base, &project, &note).await
 }
 
 /// Runs the engine on a stored document.
@@ -207,7 +298,7 @@ pub fn evaluate(document: &Project) -> AppResult<Evaluation> {
 mod tests {
     use super::*;
 
-    const KURUME: &str = include_str!("../../../examples/kurume-flood-ai.toml");
+    const KURUME: &str = include_str!("../../../../examples/kurume-flood-ai.toml");
 
     #[test]
     fn parses_toml_and_json_by_name_or_content() {

@@ -1,0 +1,98 @@
+//! The model in and out of Excel: the workbook or CSV of a version, and an
+//! import saved as the next version after `base_version` (409 when stale).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::Query;
+use axum::response::Response;
+use machi_report::import::Format;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::projects::saved;
+use super::types::{Saved, VersionParams};
+use crate::error::AppResult;
+use crate::extract::{Edit, ProjectAt, View};
+use crate::http::attachment;
+use crate::respond::json::ErrorResponse;
+use crate::service::projects as service;
+
+/// The workbook of a version (statement, metrics, line items, funding).
+#[utoipa::path(get, path = "/api/v1/projects/{id}/export.xlsx", tag = "transfer",
+    security(("session" = [])),
+    params(("id" = i64, Path, description = "Project id"), VersionParams),
+    responses(
+        (status = 200, description = "The workbook", body = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 401, body = ErrorResponse),
+        (status = 404, body = ErrorResponse),
+    ))]
+pub async fn export_xlsx(
+    p: ProjectAt<View>,
+    Query(q): Query<VersionParams>,
+) -> AppResult<Response> {
+    export(&p, q.version, Format::Xlsx).await
+}
+
+/// The CSV of a version's model (line items and funding by fiscal year).
+#[utoipa::path(get, path = "/api/v1/projects/{id}/export.csv", tag = "transfer",
+    security(("session" = [])),
+    params(("id" = i64, Path, description = "Project id"), VersionParams),
+    responses(
+        (status = 200, description = "The CSV", body = String, content_type = "text/csv"),
+        (status = 401, body = ErrorResponse),
+        (status = 404, body = ErrorResponse),
+    ))]
+pub async fn export_csv(p: ProjectAt<View>, Query(q): Query<VersionParams>) -> AppResult<Response> {
+    export(&p, q.version, Format::Csv).await
+}
+
+async fn export(p: &ProjectAt<View>, version: Option<i64>, format: Format) -> AppResult<Response> {
+    let stored = p.version(version).await?;
+    let d = service::export(&p.allowed, &stored, format, p.lang())?;
+    Ok(attachment(d.content_type, &d.file, d.bytes))
+}
+
+/// Where an import goes.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ImportParams {
+    /// The version the file was edited from; 409 if someone saved since.
+    pub base_version: i64,
+    /// The file's name (`.xlsx` or `.csv`; else the content decides).
+    pub file: Option<String>,
+    /// Language of messages: `ja` (default) or `en`.
+    #[expect(dead_code, reason = "documents `?lang=`, which the middleware reads")]
+    pub lang: Option<String>,
+}
+
+/// Imports an XLSX workbook or a CSV in the export's layout (the body is
+/// the file) and saves it as the next version.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/import", tag = "transfer",
+    security(("session" = [], "csrf" = [])),
+    params(("id" = i64, Path, description = "Project id"), ImportParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The XLSX or CSV file"),
+    responses(
+        (status = 200, body = Saved),
+        (status = 401, body = ErrorResponse),
+        (status = 403, body = ErrorResponse),
+        (status = 404, body = ErrorResponse),
+        (status = 409, body = ErrorResponse),
+        (status = 422, description = "The file cannot be read, or the result is invalid; `import_problems` or `problems` say where", body = ErrorResponse),
+    ))]
+pub async fn import(
+    p: ProjectAt<Edit>,
+    Query(q): Query<ImportParams>,
+    body: Bytes,
+) -> AppResult<Json<Saved>> {
+    let file = q.file.unwrap_or_default();
+    let meta = service::import(
+        &p.state,
+        p.user(),
+        &p.allowed,
+        q.base_version,
+        &file,
+        &body,
+        p.lang(),
+    )
+    .await?;
+    saved(&p, &meta).await
+}

@@ -1,0 +1,210 @@
+//! A project's page (document, evaluation, charts, application, programs)
+//! and its project file.
+
+use askama::Template;
+use axum::extract::Query;
+use axum::response::Response;
+use machi_domain::project::{AppField, MemberRole};
+use serde::Deserialize;
+
+use crate::ctx::{Ctx, org_name};
+use crate::error::AppResult;
+use crate::extract::{ProjectAt, View};
+use crate::http::attachment;
+use crate::pages::common::{Names, kebab, page};
+use crate::permissions::Action;
+use crate::service::projects as service;
+use crate::view::{self, EvalView};
+
+#[derive(Deserialize)]
+pub struct VersionQuery {
+    pub version: Option<i64>,
+}
+
+struct MemberView {
+    mark: &'static str,
+    name: String,
+    kind: &'static str,
+}
+
+struct FieldView {
+    label: &'static str,
+    value: String,
+}
+
+struct OrgView {
+    id: i64,
+    name: String,
+    kind: &'static str,
+    member: bool,
+    owner: bool,
+}
+
+#[derive(Template)]
+#[template(path = "project.html")]
+struct ProjectPage<'a> {
+    ctx: &'a Ctx,
+    id: i64,
+    name: String,
+    municipality: String,
+    area: Option<String>,
+    category: &'static str,
+    horizon: String,
+    version: i64,
+    latest: i64,
+    is_latest: bool,
+    can_edit: bool,
+    version_line: String,
+    old_version_banner: String,
+    restore_confirm: String,
+    summary: Option<String>,
+    eval: Result<EvalView, String>,
+    members: Vec<MemberView>,
+    fields: Vec<FieldView>,
+    contact: Option<String>,
+    orgs: Vec<OrgView>,
+    programs: Vec<crate::programs_view::ProgramView>,
+}
+
+/// The ◎/○ mark of a member role (MLIT form, 事業実施体制).
+pub fn role_mark(role: MemberRole) -> &'static str {
+    match role {
+        MemberRole::Representative => "◎",
+        MemberRole::Key => "○",
+        MemberRole::Member => "・",
+    }
+}
+
+pub async fn show(p: ProjectAt<View>, Query(q): Query<VersionQuery>) -> AppResult<Response> {
+    let stored = p.version(q.version).await?;
+    let (ctx, allowed, id) = (&p.ctx, &p.allowed, p.id());
+    let can_edit = p.may(Action::EditProject);
+    let lang = ctx.lang;
+    let en = ctx.en();
+    let doc = &stored.document;
+    let names = Names::load(&p.state, lang).await?;
+    let eval = service::evaluate(doc)
+        .map(|e| view::eval_view(doc, &e, lang))
+        .map_err(|e| {
+            let mut m = e.message(lang);
+            for p in e.problems(lang) {
+                m.push_str(" / ");
+                m.push_str(&p);
+            }
+            m
+        });
+    let p = &doc.project;
+    let latest = allowed.summary.version;
+    let version = stored.meta.version;
+    let members = doc
+        .members
+        .iter()
+        .map(|m| MemberView {
+            mark: role_mark(m.role),
+            name: view::text(&m.name, lang).to_owned(),
+            kind: lang.t(&format!("web.member-kind.{}", kebab(&m.kind))),
+        })
+        .collect();
+    let fields = doc
+        .application
+        .fields()
+        .into_iter()
+        .map(|(k, t)| FieldView {
+            label: AppField::from_key(k).map_or(k, |f| f.label(en)),
+            value: t
+                .map(|t| view::text(t, lang).to_owned())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let contact = doc.application.contact.as_ref().map(|c| {
+        [Some(c.name.clone()), c.tel.clone(), c.email.clone()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ")
+    });
+    let orgs = names
+        .orgs()
+        .iter()
+        .map(|o| OrgView {
+            id: o.id.0,
+            name: org_name(o, lang).to_owned(),
+            kind: lang.t(&format!("web.org-kind.{}", o.kind.as_str())),
+            member: allowed.orgs.contains(&o.id),
+            owner: o.id == allowed.summary.owner,
+        })
+        .collect();
+    let version_line = lang.tf(
+        "web.project.version-line",
+        &[
+            ("version", &version),
+            ("when", &view::when(stored.meta.created_at)),
+            ("author", &names.user(stored.meta.author)),
+            ("note", &stored.meta.note),
+        ],
+    );
+    page(&ProjectPage {
+        ctx,
+        id,
+        name: view::text(&p.name, lang).to_owned(),
+        municipality: format!(
+            "{} ({})",
+            view::text(&p.municipality.name, lang),
+            p.municipality.code
+        ),
+        area: p.area.as_ref().map(|a| a.get(en).to_owned()),
+        category: lang.t(&format!("web.category.{}", kebab(&p.category))),
+        horizon: format!(
+            "{}–{} ({})",
+            view::fy(lang, doc.horizon.first),
+            view::fy(lang, doc.horizon.last),
+            lang.tf("report.n_years", &[("n", &doc.horizon.len())])
+        ),
+        version,
+        latest,
+        is_latest: version == latest,
+        can_edit,
+        version_line,
+        old_version_banner: lang.tf(
+            "web.project.old-version",
+            &[("version", &version), ("latest", &latest)],
+        ),
+        restore_confirm: lang.tf("web.versions.confirm-restore", &[("version", &version)]),
+        summary: p.summary.as_ref().map(|s| s.get(en).to_owned()),
+        eval,
+        programs: crate::programs_view::program_views(doc, lang),
+        members,
+        fields,
+        contact,
+        orgs,
+    })
+}
+
+pub async fn download(p: ProjectAt<View>, Query(q): Query<VersionQuery>) -> AppResult<Response> {
+    let stored = p.version(q.version).await?;
+    let (file, text) = service::project_file(&p.allowed, &stored)?;
+    Ok(attachment(
+        "application/toml; charset=utf-8",
+        &file,
+        text.into_bytes(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use machi_domain::Project;
+
+    #[test]
+    fn examples_round_trip_through_the_toml_download() {
+        for text in [
+            include_str!("../../../../../examples/kurume-flood-ai.toml"),
+            include_str!("../../../../../examples/hino-mimamori.toml"),
+            include_str!("../../../../../examples/kashiwanoha-area-services.toml"),
+            include_str!("../../../../../examples/sano-urban-os.toml"),
+        ] {
+            let p = Project::from_toml_str(text).expect("example");
+            let out = toml::to_string(&p).expect("toml");
+            assert_eq!(Project::from_toml_str(&out).expect("reread"), p);
+        }
+    }
+}
