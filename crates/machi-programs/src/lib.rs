@@ -16,6 +16,8 @@
 //! - [`catalogue`]: the shipped programs (embedded by `build.rs`) and files
 //!   handed in by the caller, with errors that name file, field and line;
 //! - [`eligibility`]: [`check`] — pass / fail / needs information per rule;
+//! - `rules` (internal): each rule tested against a project, the outcomes
+//!   eligibility, sizing and the stack input all start from;
 //! - [`sizing`]: [`size`] — the largest subsidy per fiscal year and why;
 //! - [`donation`]: [`donation_relief`] — a donor's tax relief and net cost;
 //! - [`stack_input`]: [`build_stack_problem`] — the optimiser's input.
@@ -28,6 +30,7 @@ pub mod explain;
 mod locate;
 pub mod plan;
 pub mod program;
+mod rules;
 pub mod sizing;
 pub mod stack;
 pub mod stack_input;

@@ -34,6 +34,7 @@ use serde::Serialize;
 use crate::costs::{Costs, planned};
 use crate::explain::{Arg, Explanation};
 use crate::program::{Method, Program, ProgramKind, ProgramType, Test};
+use crate::rules::{Status, evaluate_rules};
 
 /// A type's sizing terms as numbers (program and type merged, rules that
 /// limit years included).
@@ -234,10 +235,10 @@ pub fn size(
         (None, false) => return Err(unknown()),
     };
     let costs = Costs::of(project);
-    let outcomes = crate::eligibility::evaluate_rules(project, program, ty, &costs);
+    let outcomes = evaluate_rules(project, program, ty, &costs);
     let eligible = !outcomes
         .iter()
-        .any(|o| o.decides() && o.status == crate::eligibility::Status::Fail);
+        .any(|o| o.decides() && o.status == Status::Fail);
     size_with(project, program, ty, &costs, eligible)
         .ok_or_else(|| SizingError::NotASubsidy(program.id.clone()))
 }

@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 use machi_domain::{Project, Yen};
 
 use crate::costs::{Costs, excluding_consumption_tax};
-use crate::eligibility::{Status, evaluate_rules};
 use crate::program::{Program, ProgramType};
+use crate::rules::{Status, evaluate_rules};
 use crate::sizing::{SizingError, Terms};
 use crate::stack::{ExpensePool, Minimise, ProgramTerms, StackProblem, TypeTerms};
 
