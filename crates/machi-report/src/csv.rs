@@ -3,6 +3,7 @@
 //! [`crate::import`] reads back ([`model_csv`]). UTF-8 with a byte-order mark
 //! and CRLF line ends, so that Excel opens Japanese text correctly.
 
+use csv::{Terminator, Writer, WriterBuilder};
 use machi_domain::{FiscalYear, MemberId, Yen};
 use machi_finance::Evaluation;
 use machi_i18n::Lang;
@@ -14,17 +15,15 @@ use crate::{Cell, STATEMENT_COLUMNS, category_label, funding_label, fy, kind_lab
 /// headers in the chosen language. Starts with a UTF-8 byte-order mark so
 /// that Excel opens Japanese text correctly.
 pub fn csv(eval: &Evaluation, lang: Lang) -> String {
-    let mut out = String::from("\u{feff}");
-    let mut header = vec![field(label(lang, "col.fiscal_year"))];
-    header.extend(
-        STATEMENT_COLUMNS
-            .iter()
-            .map(|c| field(label(lang, &format!("col.{}", c.key)))),
+    let mut out = Document::new();
+    out.record(
+        ["col.fiscal_year".to_owned()]
+            .into_iter()
+            .chain(STATEMENT_COLUMNS.iter().map(|c| format!("col.{}", c.key)))
+            .map(|k| label(lang, &k)),
     );
-    out.push_str(&header.join(","));
-    out.push_str("\r\n");
     for row in &eval.statement {
-        let mut fields = vec![field(&fy(lang, row.fiscal_year))];
+        let mut fields = vec![fy(lang, row.fiscal_year)];
         for c in STATEMENT_COLUMNS {
             fields.push(match (c.get)(row) {
                 Cell::Yen(y) => y.get().to_string(),
@@ -33,20 +32,55 @@ pub fn csv(eval: &Evaluation, lang: Lang) -> String {
                 }
             });
         }
-        out.push_str(&fields.join(","));
-        out.push_str("\r\n");
+        out.record(&fields);
     }
-    out
+    out.finish()
 }
 
-/// Quotes a CSV field when it needs it (RFC 4180).
-pub(crate) fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
+/// A CSV document being written with the `csv` crate: UTF-8 with a
+/// byte-order mark, CRLF line ends, a field quoted only when it holds a
+/// comma, a quote or a line break (RFC 4180). Writing to memory cannot fail.
+pub(crate) struct Document(Writer<Vec<u8>>);
+
+impl Document {
+    /// An empty document: the byte-order mark only.
+    pub(crate) fn new() -> Document {
+        Document(Self::writer("\u{feff}".into()))
+    }
+
+    fn writer(bytes: Vec<u8>) -> Writer<Vec<u8>> {
+        WriterBuilder::new()
+            .terminator(Terminator::CRLF)
+            .flexible(true)
+            .from_writer(bytes)
+    }
+
+    /// One record of fields.
+    pub(crate) fn record<I, T>(&mut self, fields: I)
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        self.0.write_record(fields).expect(INFALLIBLE);
+    }
+
+    /// A blank line: an empty row in a spreadsheet. (For a record without
+    /// fields the `csv` crate writes `""`.)
+    pub(crate) fn blank_line(&mut self) {
+        let writer = std::mem::replace(&mut self.0, Self::writer(Vec::new()));
+        let mut bytes = writer.into_inner().expect(INFALLIBLE);
+        bytes.extend_from_slice(b"\r\n");
+        self.0 = Self::writer(bytes);
+    }
+
+    /// The document as text.
+    pub(crate) fn finish(self) -> String {
+        let bytes = self.0.into_inner().expect(INFALLIBLE);
+        String::from_utf8(bytes).expect("every field written was UTF-8")
     }
 }
+
+const INFALLIBLE: &str = "a flexible CSV writer into memory does not fail";
 
 /// The line items and funding sources as CSV in the layout of the
 /// workbook's "Line items" and "Funding" sheets: each table under a record
@@ -56,17 +90,7 @@ pub(crate) fn field(s: &str) -> String {
 pub fn model_csv(eval: &Evaluation, lang: Lang) -> String {
     let en = lang == Lang::En;
     let years: Vec<FiscalYear> = eval.statement.iter().map(|r| r.fiscal_year).collect();
-    let mut out = String::from("\u{feff}");
-    let mut record = |fields: Vec<String>| {
-        out.push_str(
-            &fields
-                .iter()
-                .map(|f| field(f))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push_str("\r\n");
-    };
+    let mut out = Document::new();
     let header = |keys: &[&str]| -> Vec<String> {
         keys.iter()
             .map(|k| label(lang, k).to_owned())
@@ -82,8 +106,8 @@ pub fn model_csv(eval: &Evaluation, lang: Lang) -> String {
     };
     let party = |p: &Option<MemberId>| p.as_ref().map_or_else(String::new, ToString::to_string);
 
-    record(vec![label(lang, "sheet.lines").to_owned()]);
-    record(header(&LINE_COLUMNS));
+    out.record([label(lang, "sheet.lines")]);
+    out.record(header(&LINE_COLUMNS));
     for l in &eval.lines {
         let mut f = vec![
             l.id.to_string(),
@@ -97,11 +121,11 @@ pub fn model_csv(eval: &Evaluation, lang: Lang) -> String {
             party(&l.party),
         ];
         f.extend(amounts(&l.amounts, l.total));
-        record(f);
+        out.record(&f);
     }
-    record(Vec::new());
-    record(vec![label(lang, "sheet.funding").to_owned()]);
-    record(header(&FUNDING_COLUMNS));
+    out.blank_line();
+    out.record([label(lang, "sheet.funding")]);
+    out.record(header(&FUNDING_COLUMNS));
     for s in &eval.funding {
         let mut f = vec![
             s.id.to_string(),
@@ -114,7 +138,7 @@ pub fn model_csv(eval: &Evaluation, lang: Lang) -> String {
             party(&s.party),
         ];
         f.extend(amounts(&s.amounts, s.total));
-        record(f);
+        out.record(&f);
     }
-    out
+    out.finish()
 }

@@ -1,6 +1,7 @@
 //! Reading the CSV of [`crate::model_csv`]: the two tables, each under a
 //! record holding its name in either language, as grids.
 
+use csv::{ReaderBuilder, StringRecord};
 use machi_i18n::Lang;
 
 use super::error::{ImportError, ImportErrors};
@@ -72,40 +73,43 @@ fn value(s: &str) -> Value {
     }
 }
 
+/// The records of a CSV text (RFC 4180: quoted fields may hold commas,
+/// quotes written twice and line breaks; CRLF, LF or CR ends a record),
+/// read by the `csv` crate. A blank line is a record of one empty field,
+/// as a spreadsheet shows it as an empty row, so that records keep the row
+/// numbers Excel shows.
 pub(super) fn records(text: &str) -> Vec<Vec<String>> {
+    let mut reader = ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let mut records = Vec::new();
-    let mut record = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    field.push('"');
-                    chars.next();
-                }
-                '"' => quoted = false,
-                c => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.is_empty() => quoted = true,
-            ',' => record.push(std::mem::take(&mut field)),
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' | '\r' => {
-                record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
-            }
-            c => field.push(c),
-        }
-    }
-    if !field.is_empty() || !record.is_empty() {
-        record.push(field);
-        records.push(record);
+    let mut record = StringRecord::new();
+    loop {
+        // The reader skips blank lines: they are the line ends from where
+        // it stands to the next record, less the `\n` of a CRLF that ended
+        // the last record.
+        let at = usize::try_from(reader.position().byte()).unwrap_or(text.len());
+        let ahead = text.get(at..).unwrap_or_default();
+        let after_cr = at.checked_sub(1).and_then(|i| text.as_bytes().get(i)) == Some(&b'\r');
+        let ahead = match ahead.strip_prefix('\n') {
+            Some(rest) if after_cr => rest,
+            _ => ahead,
+        };
+        let blank = &ahead[..ahead.len() - ahead.trim_start_matches(['\r', '\n']).len()];
+        records.extend((0..line_ends(blank)).map(|_| vec![String::new()]));
+        // Text in memory has no read errors.
+        let Ok(true) = reader.read_record(&mut record) else {
+            break;
+        };
+        records.push(record.iter().map(str::to_owned).collect());
     }
     records
+}
+
+/// How many line ends a run of `\r` and `\n` holds (CRLF is one).
+fn line_ends(run: &str) -> usize {
+    run.len() - run.matches("\r\n").count()
 }
 
 #[cfg(test)]
@@ -121,6 +125,22 @@ mod tests {
                 vec!["a".to_owned(), "b,c".into(), "say \"hi\"".into()],
                 vec!["two\nlines".into(), String::new(), "x".into()],
                 vec!["last".into()],
+            ]
+        );
+        // Blank lines are empty rows, wherever they are.
+        let r = records("\r\n\na\r\n\r\n\"b\r\n\"\r\r\nc\n\r\n");
+        let blank = || vec![String::new()];
+        assert_eq!(
+            r,
+            vec![
+                blank(),
+                blank(),
+                vec!["a".to_owned()],
+                blank(),
+                vec!["b\r\n".to_owned()],
+                blank(),
+                vec!["c".to_owned()],
+                blank(),
             ]
         );
     }

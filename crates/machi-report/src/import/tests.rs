@@ -15,7 +15,7 @@ use rust_xlsxwriter::Workbook;
 use super::csv::records;
 use super::grid::{Which, col_u32};
 use super::*;
-use crate::csv::field as csv_field;
+use crate::csv::Document;
 use crate::label;
 
 fn examples() -> Vec<(String, Project)> {
@@ -530,12 +530,37 @@ fn csv_errors() {
     assert_eq!(code, "csv-table");
     assert!(ja.contains("資金調達"), "{ja}");
     // A bad cell is named by its CSV row, as Excel shows the file.
+    let line = |fields: &[String]| {
+        let mut out = Document::new();
+        out.record(fields);
+        out.finish().trim_start_matches('\u{feff}').to_owned()
+    };
     let mut records = records(&csv);
     records[3][5] = "たくさん".into();
-    let edited: String = records
-        .iter()
-        .map(|r| r.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",") + "\r\n")
-        .collect();
+    let edited: String = records.iter().map(|r| line(r)).collect();
     let (code, at, ..) = only(import_csv(&p, edited.as_bytes()));
     assert_eq!((code, at.as_deref()), ("invalid-amount", Some("明細!F4")));
+    // The blank line between the tables is a row too: a funding source's
+    // row follows the table name, the header, the lines, the blank line,
+    // the funding table's name and its header.
+    let (k, source) = p
+        .funding
+        .iter()
+        .enumerate()
+        .find(|(_, f)| !f.kind.is_debt())
+        .expect("a source that is not debt");
+    let i = records
+        .iter()
+        .position(|r| r.first().map(String::as_str) == Some(source.id.as_str()))
+        .expect("its record");
+    let mut bad = records[i].clone();
+    bad[4] = "たくさん".into();
+    let edited = csv.replacen(&line(&records[i]), &line(&bad), 1);
+    assert_ne!(edited, csv);
+    let (code, at, ..) = only(import_csv(&p, edited.as_bytes()));
+    let want = format!("資金調達!E{}", 2 + p.line_items.len() + 3 + k + 1);
+    assert_eq!(
+        (code, at.as_deref()),
+        ("invalid-amount", Some(want.as_str()))
+    );
 }
