@@ -8,6 +8,7 @@
 //! [`import`] reads the model (line items, funding) back from the workbook
 //! and from its CSV form, so that a model can make a round trip through Excel.
 
+mod csv;
 pub mod import;
 pub mod programs;
 mod text;
@@ -20,6 +21,7 @@ use machi_finance::engine::YearRow;
 use machi_i18n::Lang;
 use serde::Serialize;
 
+pub use self::csv::{csv, model_csv};
 pub use text::{cliff_text, sen, table, text};
 pub use xlsx::{XlsxError, xlsx};
 
@@ -220,44 +222,6 @@ pub fn json(project: &Project, eval: &Evaluation) -> String {
         evaluation: eval,
     };
     serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-}
-
-/// The statement as CSV: one row per fiscal year, amounts in whole yen,
-/// headers in the chosen language. Starts with a UTF-8 byte-order mark so
-/// that Excel opens Japanese text correctly.
-pub fn csv(eval: &Evaluation, lang: Lang) -> String {
-    let mut out = String::from("\u{feff}");
-    let mut header = vec![csv_field(label(lang, "col.fiscal_year"))];
-    header.extend(
-        STATEMENT_COLUMNS
-            .iter()
-            .map(|c| csv_field(label(lang, &format!("col.{}", c.key)))),
-    );
-    out.push_str(&header.join(","));
-    out.push_str("\r\n");
-    for row in &eval.statement {
-        let mut fields = vec![csv_field(&fy(lang, row.fiscal_year))];
-        for c in STATEMENT_COLUMNS {
-            fields.push(match (c.get)(row) {
-                Cell::Yen(y) => y.get().to_string(),
-                Cell::Percent(v) | Cell::Ratio(v) => {
-                    v.map_or_else(String::new, |v| format!("{v:.6}"))
-                }
-            });
-        }
-        out.push_str(&fields.join(","));
-        out.push_str("\r\n");
-    }
-    out
-}
-
-/// Quotes a CSV field when it needs it (RFC 4180).
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
 }
 
 /// A project-file error as a person reads it: where, then what and how to

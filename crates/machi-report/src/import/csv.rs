@@ -1,0 +1,147 @@
+//! Reading the CSV of [`crate::model_csv`]: the two tables, each under a
+//! record holding its name in either language, as grids.
+
+use csv::{ReaderBuilder, StringRecord};
+use machi_i18n::Lang;
+
+use super::error::{ImportError, ImportErrors};
+use super::grid::{Grid, Value, Which, col_u32};
+use crate::label;
+
+/// The two tables of a CSV file as grids, rows numbered by their record in
+/// the file (as Excel shows it). The file must be UTF-8; a byte-order mark
+/// is allowed.
+pub(super) fn grids(bytes: &[u8]) -> Result<Vec<(Which, Grid)>, ImportErrors> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| ImportErrors::one(ImportError::new("csv-not-utf8")))?;
+    let records = records(text.trim_start_matches('\u{feff}'));
+    // A table starts at a record holding only its name.
+    let title = |r: &[String]| -> Option<(Which, Lang)> {
+        if r.iter().skip(1).any(|c| !c.trim().is_empty()) {
+            return None;
+        }
+        let first = r.first()?;
+        [Which::Lines, Which::Funding]
+            .into_iter()
+            .find_map(|w| w.named(first).map(|l| (w, l)))
+    };
+    let starts: Vec<(usize, Which, Lang)> = records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| title(r).map(|(w, l)| (i, w, l)))
+        .collect();
+    let mut grids = Vec::new();
+    let mut errs = Vec::new();
+    for which in [Which::Lines, Which::Funding] {
+        let Some(k) = starts.iter().position(|(_, w, _)| *w == which) else {
+            errs.push(ImportError::new("csv-table").arg("names", which.names()));
+            continue;
+        };
+        let (start, _, lang) = starts[k];
+        let end = starts.get(k + 1).map_or(records.len(), |s| s.0);
+        let rows = records[start + 1..end]
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                (
+                    col_u32(start + 1 + i + 1),
+                    r.iter().map(|c| value(c)).collect(),
+                )
+            })
+            .collect();
+        grids.push((
+            which,
+            Grid {
+                sheet: label(lang, which.sheet_key()).to_owned(),
+                lang,
+                rows,
+            },
+        ));
+    }
+    if !errs.is_empty() {
+        return Err(ImportErrors(errs));
+    }
+    Ok(grids)
+}
+
+/// A CSV field as read: blank is empty, anything else is text.
+fn value(s: &str) -> Value {
+    if s.trim().is_empty() {
+        Value::Empty
+    } else {
+        Value::Text(s.to_owned())
+    }
+}
+
+/// The records of a CSV text (RFC 4180: quoted fields may hold commas,
+/// quotes written twice and line breaks; CRLF, LF or CR ends a record),
+/// read by the `csv` crate. A blank line is a record of one empty field,
+/// as a spreadsheet shows it as an empty row, so that records keep the row
+/// numbers Excel shows.
+pub(super) fn records(text: &str) -> Vec<Vec<String>> {
+    let mut reader = ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = Vec::new();
+    let mut record = StringRecord::new();
+    loop {
+        // The reader skips blank lines: they are the line ends from where
+        // it stands to the next record, less the `\n` of a CRLF that ended
+        // the last record.
+        let at = usize::try_from(reader.position().byte()).unwrap_or(text.len());
+        let ahead = text.get(at..).unwrap_or_default();
+        let after_cr = at.checked_sub(1).and_then(|i| text.as_bytes().get(i)) == Some(&b'\r');
+        let ahead = match ahead.strip_prefix('\n') {
+            Some(rest) if after_cr => rest,
+            _ => ahead,
+        };
+        let blank = &ahead[..ahead.len() - ahead.trim_start_matches(['\r', '\n']).len()];
+        records.extend((0..line_ends(blank)).map(|_| vec![String::new()]));
+        // Text in memory has no read errors.
+        let Ok(true) = reader.read_record(&mut record) else {
+            break;
+        };
+        records.push(record.iter().map(str::to_owned).collect());
+    }
+    records
+}
+
+/// How many line ends a run of `\r` and `\n` holds (CRLF is one).
+fn line_ends(run: &str) -> usize {
+    run.len() - run.matches("\r\n").count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_records_follow_rfc_4180() {
+        let r = records("a,\"b,c\",\"say \"\"hi\"\"\"\r\n\"two\nlines\",,x\nlast");
+        assert_eq!(
+            r,
+            vec![
+                vec!["a".to_owned(), "b,c".into(), "say \"hi\"".into()],
+                vec!["two\nlines".into(), String::new(), "x".into()],
+                vec!["last".into()],
+            ]
+        );
+        // Blank lines are empty rows, wherever they are.
+        let r = records("\r\n\na\r\n\r\n\"b\r\n\"\r\r\nc\n\r\n");
+        let blank = || vec![String::new()];
+        assert_eq!(
+            r,
+            vec![
+                blank(),
+                blank(),
+                vec!["a".to_owned()],
+                blank(),
+                vec!["b\r\n".to_owned()],
+                blank(),
+                vec!["c".to_owned()],
+                blank(),
+            ]
+        );
+    }
+}
