@@ -11,13 +11,12 @@
 //! read (unknown function, a number or date that does not parse, a missing
 //! or unused flag).
 
-use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use machi_finance::tvm::{self, DayCount, Timing, TvmError, When};
 use machi_i18n::Lang;
-use serde::Serialize;
+use machi_report::cli::calc::{self, Calculation};
 
 /// Arguments of `machi calc`.
 #[derive(Debug, clap::Args)]
@@ -507,139 +506,17 @@ impl Request {
     }
 
     fn render(&self, outcome: &Outcome, lang: Lang) -> String {
-        match self.format {
-            Format::Json => self.render_json(outcome, lang),
-            Format::Text => self.render_text(outcome, lang),
-        }
-    }
-
-    fn render_json(&self, outcome: &Outcome, lang: Lang) -> String {
-        let output = JsonOutput {
+        let shown = Calculation {
             function: self.function.name(),
-            value: outcome.value.as_ref().ok().copied(),
-            roots: outcome.roots.clone(),
-            error: outcome.value.as_ref().err().map(|e| JsonError {
-                code: e.code(),
-                message: error_message(e, lang),
-            }),
+            is_rate: self.function.is_rate(),
+            value: &outcome.value,
+            roots: outcome.roots.as_deref(),
+            guess: self.inputs.guess.unwrap_or(tvm::DEFAULT_GUESS),
         };
-        // Serialising plain numbers, strings and options cannot fail; the
-        // fallback keeps the promise of never panicking all the same.
-        let mut text = serde_json::to_string(&output).unwrap_or_else(|e| {
-            format!(
-                r#"{{"function":"{}","value":null,"error":{{"code":"internal","message":"{e}"}}}}"#,
-                self.function.name()
-            )
-        });
-        text.push('\n');
-        text
-    }
-
-    fn render_text(&self, outcome: &Outcome, lang: Lang) -> String {
-        let label = lang.t(&format!("calc.label.{}", self.function.name()));
-        let mut out = String::new();
-        match &outcome.value {
-            Ok(value) => {
-                let _ = writeln!(out, "{label}: {}", self.show(*value));
-            }
-            Err(e) => {
-                let _ = writeln!(
-                    out,
-                    "{label}: {}",
-                    lang.tf(
-                        "calc.text.no-value",
-                        &[("message", &error_message(e, lang))]
-                    )
-                );
-            }
+        match self.format {
+            Format::Json => calc::json(&shown, lang),
+            Format::Text => calc::text(&shown, lang),
         }
-        if let Some(roots) = &outcome.roots {
-            let _ = writeln!(
-                out,
-                "{}",
-                lang.tf("calc.text.roots", &[("count", &roots.len())])
-            );
-            let chosen = outcome.value.as_ref().ok();
-            for root in roots {
-                let _ = write!(out, "  {}", self.show(*root));
-                if chosen == Some(root) {
-                    let guess = self.inputs.guess.unwrap_or(tvm::DEFAULT_GUESS);
-                    let _ = write!(
-                        out,
-                        "  {}",
-                        lang.tf("calc.text.chosen", &[("guess", &plain(guess))])
-                    );
-                }
-                out.push('\n');
-            }
-        }
-        out
-    }
-
-    /// A result for a person: the number, and for rates the percentage.
-    fn show(&self, value: f64) -> String {
-        if self.function.is_rate() {
-            format!("{} ({})", plain(value), percent(value))
-        } else {
-            plain(value)
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct JsonOutput<'a> {
-    function: &'a str,
-    value: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    roots: Option<Vec<f64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<JsonError>,
-}
-
-#[derive(Serialize)]
-struct JsonError {
-    code: &'static str,
-    message: String,
-}
-
-/// The translated message of a library error, its arguments filled in.
-fn error_message(error: &TvmError, lang: Lang) -> String {
-    let args: Vec<(&str, String)> = error
-        .args()
-        .into_iter()
-        .map(|(name, value)| match name {
-            // Argument names become the flags a person typed, and rules
-            // their translated wording.
-            "argument" => (name, format!("--{}", value.replace('_', "-"))),
-            "rule" => (name, lang.t(&format!("calc.rule.{value}")).to_owned()),
-            _ => (name, value),
-        })
-        .collect();
-    let dyn_args: Vec<(&str, &dyn std::fmt::Display)> = args
-        .iter()
-        .map(|(name, value)| (*name, value as &dyn std::fmt::Display))
-        .collect();
-    lang.tf(&format!("calc.error.{}", error.code()), &dyn_args)
-}
-
-/// Up to ten decimals, without trailing zeros (`3065.2226681795`, `-250`).
-fn plain(value: f64) -> String {
-    let text = format!("{value:.10}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "-0" {
-        "0".to_owned()
-    } else {
-        text.to_owned()
-    }
-}
-
-/// A rate as a percentage with four decimals (`5.2433%`).
-fn percent(value: f64) -> String {
-    let text = format!("{:.4}%", value * 100.0);
-    if text == "-0.0000%" {
-        "0.0000%".to_owned()
-    } else {
-        text
     }
 }
 
@@ -746,14 +623,6 @@ mod tests {
             numbers(Flag::Values, "1,,2"),
             Err(Usage::BadNumber { .. })
         ));
-    }
-
-    #[test]
-    fn plain_and_percent_formatting() {
-        assert_eq!(plain(-250.0), "-250");
-        assert_eq!(plain(3065.2226681795255), "3065.2226681795");
-        assert_eq!(plain(-0.0), "0");
-        assert_eq!(percent(0.0524328889), "5.2433%");
     }
 
     #[test]

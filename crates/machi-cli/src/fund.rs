@@ -7,18 +7,18 @@
 //! Exit codes: 0 with a plan, 1 when the solver fails (the greedy plan is
 //! still shown), 2 for unreadable input or an unknown program.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use machi_domain::Yen;
-use machi_finance::{Evaluation, Options, evaluate};
+use machi_finance::{Options, evaluate};
 use machi_i18n::Lang;
-use machi_programs::stack::{Minimise, StackPlan, StackProblem, greedy, optimise, violations};
+use machi_programs::stack::{Minimise, greedy, optimise, violations};
 use machi_programs::{Program, ProgramKind, apply_plan, build_stack_problem};
+use machi_report::cli;
+use machi_report::cli::programs::find_program;
 
-use crate::programs::{Format, fail, find_program, json, load_catalogue, print, year};
+use crate::programs::{Format, fail, load_catalogue, print};
 
 /// Whose net cost to minimise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -124,182 +124,21 @@ pub fn run(args: &FundArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     };
-    match args.format {
-        Format::Json => {
-            let doc = serde_json::json!({
-                "minimise": minimise,
-                "candidates": candidates.iter().map(|(p, t)| match t { Some(t) => format!("{}:{t}", p.id), None => p.id.clone() }).collect::<Vec<_>>(),
-                "optimised": plan_json(&problem, &best),
-                "greedy": plan_json(&problem, &simple),
-                "solver_error": solver_error.as_ref().map(|e| serde_json::json!({"code": e.code(), "message": e.to_string()})),
-                "project": funded,
-                "evaluation": eval,
-            });
-            print(&json(&doc));
-        }
-        Format::Text => {
-            let mut o = String::new();
-            let en = lang == Lang::En;
-            let _ = writeln!(o, "{}", project.project.name.get(en));
-            let names: Vec<String> = candidates
-                .iter()
-                .map(|(p, t)| {
-                    format!(
-                        "{}{}",
-                        p.name.get(en),
-                        t.map(|t| format!(":{t}")).unwrap_or_default()
-                    )
-                })
-                .collect();
-            let _ = writeln!(o, "{}: {}", lang.t("cli.fund.candidates"), names.join("、"));
-            let objective = lang.t(&format!(
-                "cli.fund.minimise.{}",
-                if minimise == Minimise::Consortium {
-                    "consortium"
-                } else {
-                    "municipality"
-                }
-            ));
-            let _ = writeln!(
-                o,
-                "\n■ {} ({objective}; {})",
-                lang.t("cli.fund.optimised"),
-                machi_report::label(lang, "unit.sen")
-            );
-            o.push_str(&plan_table(&problem, &best, lang));
-            if let Some(e) = &solver_error {
-                let _ = writeln!(
-                    o,
-                    "  {}",
-                    lang.tf("cli.fund.solver-failed", &[("detail", e)])
-                );
-            }
-            let _ = writeln!(
-                o,
-                "\n■ {} ({})",
-                lang.t("cli.fund.greedy"),
-                machi_report::label(lang, "unit.sen")
-            );
-            o.push_str(&plan_table(&problem, &simple, lang));
-            let _ = writeln!(
-                o,
-                "\n  {}",
-                lang.tf(
-                    "cli.fund.compare",
-                    &[
-                        ("optimised", &best.total),
-                        ("greedy", &simple.total),
-                        ("gain", &(best.total - simple.total)),
-                        ("municipal", &best.municipal_total),
-                    ]
-                )
-            );
-            if let Some(bound) = best.bound {
-                let _ = writeln!(o, "  {}", lang.tf("cli.fund.bound", &[("bound", &bound)]));
-            }
-            let _ = writeln!(
-                o,
-                "  {}",
-                lang.tf(
-                    "cli.fund.cliff-compare",
-                    &[
-                        ("optimised", &cliff_summary(&eval, lang)),
-                        ("greedy", &cliff_summary(&greedy_eval, lang))
-                    ]
-                )
-            );
-            let _ = writeln!(o, "\n{}", lang.t("cli.fund.with-plan"));
-            o.push_str(&machi_report::cliff_text(&eval, lang));
-            print(&o);
-        }
-    }
+    let funding = cli::fund::Funding {
+        project: &project,
+        candidates: &candidates,
+        minimise,
+        problem: &problem,
+        optimised: &best,
+        greedy: &simple,
+        solver_error: solver_error.as_ref(),
+        funded: &funded,
+        evaluation: &eval,
+        greedy_evaluation: &greedy_eval,
+    };
+    print(&match args.format {
+        Format::Json => cli::json(&cli::fund::json(&funding)),
+        Format::Text => cli::fund::text(&funding, lang),
+    });
     status
-}
-
-/// A plan as a table: one row per program type, one column per fiscal year
-/// that receives anything, and the total (thousands of yen).
-fn plan_table(problem: &StackProblem, plan: &StackPlan, lang: Lang) -> String {
-    let mut years: Vec<usize> = plan.awards.iter().map(|a| a.year).collect();
-    years.sort_unstable();
-    years.dedup();
-    if years.is_empty() {
-        return format!("  {}\n", lang.t("cli.fund.nothing"));
-    }
-    let mut header = vec![lang.t("cli.fund.program").to_owned()];
-    header.extend(
-        years
-            .iter()
-            .filter_map(|&y| problem.years.get(y))
-            .map(|&fy| year(fy, lang)),
-    );
-    header.push(machi_report::label(lang, "col.total").to_owned());
-    let mut keys: Vec<(usize, usize)> = plan.awards.iter().map(|a| (a.program, a.kind)).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    let mut rows = Vec::new();
-    for (p, k) in keys {
-        let id = problem
-            .programs
-            .get(p)
-            .and_then(|pr| pr.types.get(k))
-            .map_or("?", |t| t.id.as_str());
-        let mut row = vec![id.to_owned()];
-        let mut total = Yen::ZERO;
-        for &y in &years {
-            let amount: Yen = plan
-                .awards
-                .iter()
-                .filter(|a| a.program == p && a.kind == k && a.year == y)
-                .map(|a| a.amount)
-                .sum();
-            total += amount;
-            row.push(machi_report::sen(amount));
-        }
-        row.push(machi_report::sen(total));
-        rows.push(row);
-    }
-    let mut sum = vec![machi_report::label(lang, "col.total").to_owned()];
-    for &y in &years {
-        sum.push(machi_report::sen(
-            plan.awards
-                .iter()
-                .filter(|a| a.year == y)
-                .map(|a| a.amount)
-                .sum(),
-        ));
-    }
-    sum.push(machi_report::sen(plan.total));
-    rows.push(sum);
-    machi_report::table(&header, &rows)
-}
-
-/// "令和9年度 (最大不足 ¥27,140,000)" or "none".
-fn cliff_summary(eval: &Evaluation, lang: Lang) -> String {
-    match eval.cliff.cliff_year {
-        Some(y) => lang.tf(
-            "cli.fund.cliff-at",
-            &[
-                ("year", &year(y, lang)),
-                ("deficit", &eval.cliff.max_deficit),
-            ],
-        ),
-        None => lang.t("cli.fund.no-cliff").to_owned(),
-    }
-}
-
-/// A plan as JSON, with program type ids and fiscal years spelt out.
-fn plan_json(problem: &StackProblem, plan: &StackPlan) -> serde_json::Value {
-    let awards: Vec<serde_json::Value> = plan
-        .awards
-        .iter()
-        .map(|a| {
-            serde_json::json!({
-                "program": problem.programs.get(a.program).and_then(|p| p.types.get(a.kind)).map(|t| t.id.clone()),
-                "fiscal_year": problem.years.get(a.year),
-                "amount": a.amount,
-                "expenses": a.expenses.iter().map(|(pool, e)| serde_json::json!({"pool": pool, "municipal": problem.pools.get(*pool).map(|p| p.municipal), "amount": e})).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    serde_json::json!({ "total": plan.total, "municipal_total": plan.municipal_total, "bound": plan.bound, "awards": awards })
 }

@@ -174,12 +174,6 @@ fn example_files(lang: Lang) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Pads to a display width (full-width characters take two columns).
-fn pad(s: &str, width: usize) -> String {
-    let w = unicode_width::UnicodeWidthStr::width(s);
-    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
-}
-
 async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let lang = args.lang;
     let (store, location, created) = open_store(&args.database, args.database_url.as_deref())
@@ -237,8 +231,8 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             let role = lang.t(&format!("web.role.{}", a.role.as_str()));
             println!(
                 "    {}  {}  {}",
-                pad(a.email, 32),
-                pad(role, 20),
+                machi_report::pad_right(a.email, 32),
+                machi_report::pad_right(role, 20),
                 a.organisation
             );
         }

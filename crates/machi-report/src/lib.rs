@@ -7,7 +7,10 @@
 //! Rendering is pure: the XLSX is built in memory and returned as bytes.
 //! [`import`] reads the model (line items, funding) back from the workbook
 //! and from its CSV form, so that a model can make a round trip through Excel.
+//! [`cli`] holds what the `machi` command line shows for `check`, `fund`,
+//! `programs` and `calc`.
 
+pub mod cli;
 mod csv;
 pub mod import;
 pub mod programs;
@@ -22,7 +25,7 @@ use machi_i18n::Lang;
 use serde::Serialize;
 
 pub use self::csv::{csv, model_csv};
-pub use text::{cliff_text, sen, table, text};
+pub use text::{cliff_text, pad_left, pad_right, sen, table, text};
 pub use xlsx::{XlsxError, xlsx};
 
 /// A value in a statement column.

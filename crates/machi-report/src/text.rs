@@ -16,11 +16,18 @@ pub fn sen(y: machi_domain::Yen) -> String {
     y.format(YenUnit::Sen).trim_end_matches("千円").to_owned()
 }
 
-fn pad_left(s: &str, w: usize) -> String {
+/// Display width in terminal cells: East Asian wide characters take two.
+pub(crate) fn width(s: &str) -> usize {
+    s.width()
+}
+
+/// `s` right-aligned in `w` cells.
+pub fn pad_left(s: &str, w: usize) -> String {
     format!("{}{s}", " ".repeat(w.saturating_sub(s.width())))
 }
 
-fn pad_right(s: &str, w: usize) -> String {
+/// `s` left-aligned in `w` cells.
+pub fn pad_right(s: &str, w: usize) -> String {
     format!("{s}{}", " ".repeat(w.saturating_sub(s.width())))
 }
 
