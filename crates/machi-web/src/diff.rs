@@ -14,6 +14,7 @@ use machi_domain::{Project, Yen};
 use machi_i18n::Lang;
 use serde_json::Value;
 
+use crate::service::projects::evaluate;
 use crate::view;
 
 /// One changed leaf.
@@ -67,6 +68,17 @@ pub fn conflict_changes(
             }
         })
         .collect()
+}
+
+/// Two versions compared, as the versions page and the API show them: how
+/// the headline metrics moved (empty when either version cannot be
+/// evaluated) and every change, in document order.
+pub fn compare(a: &Project, b: &Project, lang: Lang) -> (Vec<view::Moved>, Vec<Change>) {
+    let metrics = match (evaluate(a), evaluate(b)) {
+        (Ok(ea), Ok(eb)) => view::headline(lang, &ea, &eb),
+        _ => Vec::new(),
+    };
+    (metrics, diff(a, b, lang))
 }
 
 /// Labels changes inside members, line items and funding sources by the

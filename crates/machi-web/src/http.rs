@@ -32,19 +32,29 @@ pub fn set_cookie(res: &mut Response, value: &str) {
     }
 }
 
-/// A file to download.
-pub fn attachment(content_type: &str, file: &str, body: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
+/// A file to download: its name, media type and bytes.
+#[derive(Debug)]
+pub struct Download {
+    /// Its name.
+    pub file: String,
+    /// Its media type.
+    pub content_type: &'static str,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl IntoResponse for Download {
+    fn into_response(self) -> Response {
+        let disposition = format!("attachment; filename=\"{}\"", self.file);
+        (
+            [
+                (header::CONTENT_TYPE, self.content_type.to_owned()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            self.bytes,
+        )
+            .into_response()
+    }
 }
 
 #[cfg(test)]

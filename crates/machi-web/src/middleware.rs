@@ -92,7 +92,7 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
         Ok(s) => s,
         Err(e) => {
             let ctx = fallback_ctx(path, api);
-            return render_error(&state, &ctx, e);
+            return render_error(&ctx, e);
         }
     };
     let (user, session_csrf) = match session {
@@ -121,7 +121,7 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
                     new_pre_csrf = Some(t.clone());
                     t
                 }
-                Err(e) => return render_error(&state, &fallback_ctx(path, api), e),
+                Err(e) => return render_error(&fallback_ctx(path, api), e),
             },
         },
     };
@@ -138,7 +138,7 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
     if is_unsafe(req.method()) && !csrf_exempt(&req, &ctx) {
         let (r, submitted) = match submitted_csrf(req, state.config().max_upload_bytes).await {
             Ok(x) => x,
-            Err(e) => return render_error(&state, &ctx, e),
+            Err(e) => return render_error(&ctx, e),
         };
         req = r;
         // A request without a session may only use the token of its own
@@ -146,7 +146,7 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
         let ok = new_pre_csrf.is_none()
             && submitted.is_some_and(|s| auth::constant_time_eq(&s, &ctx.csrf));
         if !ok {
-            return render_error(&state, &ctx, AppError::Csrf);
+            return render_error(&ctx, AppError::Csrf);
         }
     }
 
@@ -156,10 +156,10 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
 
     // 5. Errors.
     let mut res = if let Some(ErrorMarker(err)) = res.extensions().get::<ErrorMarker>().cloned() {
-        render_error(&state, &ctx, (*err).clone())
+        render_error(&ctx, (*err).clone())
     } else if is_rejection(&res) {
         let detail = rejection_detail(res).await;
-        render_error(&state, &ctx, AppError::InvalidRequest { detail })
+        render_error(&ctx, AppError::InvalidRequest { detail })
     } else {
         res
     };
@@ -355,7 +355,7 @@ async fn rejection_detail(res: Response) -> String {
 
 /// Renders an error for the request's kind, and logs it once with its
 /// cause.
-pub fn render_error(_state: &AppState, ctx: &Ctx, err: AppError) -> Response {
+pub fn render_error(ctx: &Ctx, err: AppError) -> Response {
     if let AppError::Internal(detail) = &err {
         tracing::error!(code = err.code(), cause = %detail, "request failed");
     } else {

@@ -5,11 +5,9 @@
 //! The same checks and sizing as `machi check`, rendered through the same
 //! catalogue (`machi_report::programs`).
 
-use std::sync::OnceLock;
-
 use machi_domain::{Project, Yen};
 use machi_i18n::Lang;
-use machi_programs::{Catalogue, Status, check};
+use machi_programs::{Status, check};
 use machi_report::programs::explanation;
 
 use crate::view;
@@ -42,16 +40,10 @@ pub struct YearView {
     pub why: String,
 }
 
-/// The programs bundled into the binary (parsed once).
-fn catalogue() -> Option<&'static Catalogue> {
-    static CATALOGUE: OnceLock<Option<Catalogue>> = OnceLock::new();
-    CATALOGUE.get_or_init(|| Catalogue::bundled().ok()).as_ref()
-}
-
 /// Every shipped program type checked and sized against `project`.
 pub fn program_views(project: &Project, lang: Lang) -> Vec<ProgramView> {
     let en = lang == Lang::En;
-    let Some(catalogue) = catalogue() else {
+    let Ok(catalogue) = crate::service::projects::catalogue() else {
         return Vec::new();
     };
     let mut out = Vec::new();

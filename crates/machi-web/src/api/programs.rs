@@ -1,12 +1,10 @@
 //! Funding programs against a project: every shipped program checked and
 //! sized (`machi check`), and the funding stack solved (`machi fund`).
 
-use std::sync::OnceLock;
-
 use axum::Json;
 use axum::extract::Query;
 use machi_programs::stack::{Minimise, StackPlan, optimise};
-use machi_programs::{Catalogue, CheckReport, ProgramKind, build_stack_problem, check};
+use machi_programs::{CheckReport, ProgramKind, build_stack_problem, check};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -14,14 +12,7 @@ use super::types::VersionParams;
 use crate::error::{AppError, AppResult};
 use crate::extract::{ProjectAt, View};
 use crate::respond::json::ErrorResponse;
-
-fn catalogue() -> AppResult<&'static Catalogue> {
-    static CATALOGUE: OnceLock<Option<Catalogue>> = OnceLock::new();
-    CATALOGUE
-        .get_or_init(|| Catalogue::bundled().ok())
-        .as_ref()
-        .ok_or_else(|| AppError::Internal("bundled programs unreadable".into()))
-}
+use crate::service::projects as service;
 
 /// Every shipped program's verdict on a version.
 #[derive(Debug, Serialize, ToSchema)]
@@ -48,7 +39,7 @@ pub async fn check_all(
     Query(q): Query<VersionParams>,
 ) -> AppResult<Json<Checks>> {
     let stored = p.version(q.version).await?;
-    let programs = catalogue()?
+    let programs = service::catalogue()?
         .iter()
         .filter_map(|program| check(&stored.document, program, None).ok())
         .collect();
@@ -80,7 +71,7 @@ pub async fn fund(
     Query(q): Query<VersionParams>,
 ) -> AppResult<Json<FundingPlan>> {
     let stored = p.version(q.version).await?;
-    let candidates: Vec<_> = catalogue()?
+    let candidates: Vec<_> = service::catalogue()?
         .iter()
         .filter(|p| p.kind == ProgramKind::Subsidy)
         .map(|p| (p, None))

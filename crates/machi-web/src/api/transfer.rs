@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::Query;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use machi_report::import::Format;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -13,7 +13,6 @@ use super::projects::saved;
 use super::types::{Saved, VersionParams};
 use crate::error::AppResult;
 use crate::extract::{Edit, ProjectAt, View};
-use crate::http::attachment;
 use crate::respond::json::ErrorResponse;
 use crate::service::projects as service;
 
@@ -48,8 +47,7 @@ pub async fn export_csv(p: ProjectAt<View>, Query(q): Query<VersionParams>) -> A
 
 async fn export(p: &ProjectAt<View>, version: Option<i64>, format: Format) -> AppResult<Response> {
     let stored = p.version(version).await?;
-    let d = service::export(&p.allowed, &stored, format, p.lang())?;
-    Ok(attachment(d.content_type, &d.file, d.bytes))
+    Ok(service::export(&p.allowed, &stored, format, p.lang())?.into_response())
 }
 
 /// Where an import goes.
@@ -84,15 +82,8 @@ pub async fn import(
     body: Bytes,
 ) -> AppResult<Json<Saved>> {
     let file = q.file.unwrap_or_default();
-    let meta = service::import(
-        &p.state,
-        p.user(),
-        &p.allowed,
-        q.base_version,
-        &file,
-        &body,
-        p.lang(),
-    )
-    .await?;
+    let base = p.version(Some(q.base_version)).await?;
+    let (state, lang) = (&p.state, p.lang());
+    let meta = service::import(state, p.user(), &p.allowed, &base, &file, &body, lang).await?;
     saved(&p, &meta).await
 }

@@ -83,15 +83,7 @@ pub async fn compare(
     Query(q): Query<CompareParams>,
 ) -> AppResult<Json<Comparison>> {
     let (va, vb) = (p.version(Some(q.a)).await?, p.version(Some(q.b)).await?);
-    let lang = p.lang();
-    let metrics = match (
-        service::evaluate(&va.document),
-        service::evaluate(&vb.document),
-    ) {
-        (Ok(ea), Ok(eb)) => view::headline(lang, &ea, &eb),
-        _ => Vec::new(),
-    };
-    let changes = diff::diff(&va.document, &vb.document, lang);
+    let (metrics, changes) = diff::compare(&va.document, &vb.document, p.lang());
     Ok(Json(Comparison {
         a: q.a,
         b: q.b,

@@ -12,6 +12,7 @@ use machi_report::import::Format;
 use machi_store::{OrgId, ProjectKey, ProjectSummary, StoredVersion, User, VersionMeta};
 
 use crate::error::{AppError, AppResult};
+use crate::http::Download;
 use crate::permissions::{Action, ProjectAccess, can};
 use crate::state::AppState;
 
@@ -211,13 +212,15 @@ pub async fn set_organisations(
     Ok(())
 }
 
-/// The project file of a version as TOML, with its download name
-/// (`<slug>-v<version>.toml`).
-pub fn project_file(allowed: &Allowed, stored: &StoredVersion) -> AppResult<(String, String)> {
+/// The project file of a version as TOML, named `<slug>-v<version>.toml`.
+pub fn project_file(allowed: &Allowed, stored: &StoredVersion) -> AppResult<Download> {
     let text =
         toml::to_string(&stored.document).map_err(|e| AppError::Internal(format!("toml: {e}")))?;
-    let file = format!("{}-v{}.toml", allowed.summary.slug, stored.meta.version);
-    Ok((file, text))
+    Ok(Download {
+        file: format!("{}-v{}.toml", allowed.summary.slug, stored.meta.version),
+        content_type: "application/toml; charset=utf-8",
+        bytes: text.into_bytes(),
+    })
 }
 
 /// A version as a spreadsheet to download: the XLSX workbook or the CSV of
@@ -245,17 +248,6 @@ pub fn export(
     })
 }
 
-/// A file to download.
-#[derive(Debug)]
-pub struct Download {
-    /// Its name.
-    pub file: String,
-    /// Its media type.
-    pub content_type: &'static str,
-    /// Its bytes.
-    pub bytes: Vec<u8>,
-}
-
 /// Imports an XLSX or CSV of the model into version `base` and saves the
 /// result as the next version (validated, audited, 409 when stale), with a
 /// note naming the file.
@@ -263,13 +255,12 @@ pub async fn import(
     state: &AppState,
     user: &User,
     allowed: &Allowed,
-    base: i64,
+    based_on: &StoredVersion,
     file: &str,
     bytes: &[u8],
     lang: Lang,
 ) -> AppResult<VersionMeta> {
     allowed.require(user, Action::EditProject)?;
-    let based_on = version(state, allowed.key, Some(base)).await?;
     let format = Format::detect(file, bytes);
     let project =
         machi_report::import::import(&based_on.document, format, bytes).map_err(|errors| {
@@ -283,7 +274,18 @@ pub async fn import(
         Format::Csv => "web.note.imported-csv",
     };
     let note = lang.tf(note_key, &[("file", &file)]);
+    let base = based_on.meta.version;
     save(state, user, allowed, base, &project, &note).await
+}
+
+/// The programs shipped with machi (`programs/*.toml`), read once.
+pub fn catalogue() -> AppResult<&'static machi_programs::Catalogue> {
+    static CATALOGUE: std::sync::OnceLock<Option<machi_programs::Catalogue>> =
+        std::sync::OnceLock::new();
+    CATALOGUE
+        .get_or_init(|| machi_programs::Catalogue::bundled().ok())
+        .as_ref()
+        .ok_or_else(|| AppError::Internal("bundled programs unreadable".into()))
 }
 
 /// Runs the engine on a stored document.

@@ -3,14 +3,13 @@
 
 use askama::Template;
 use axum::extract::Query;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use machi_domain::project::{AppField, MemberRole};
 use serde::Deserialize;
 
 use crate::ctx::{Ctx, org_name};
 use crate::error::AppResult;
 use crate::extract::{ProjectAt, View};
-use crate::http::attachment;
 use crate::pages::common::{Names, kebab, page};
 use crate::permissions::Action;
 use crate::service::projects as service;
@@ -182,12 +181,7 @@ pub async fn show(p: ProjectAt<View>, Query(q): Query<VersionQuery>) -> AppResul
 
 pub async fn download(p: ProjectAt<View>, Query(q): Query<VersionQuery>) -> AppResult<Response> {
     let stored = p.version(q.version).await?;
-    let (file, text) = service::project_file(&p.allowed, &stored)?;
-    Ok(attachment(
-        "application/toml; charset=utf-8",
-        &file,
-        text.into_bytes(),
-    ))
+    Ok(service::project_file(&p.allowed, &stored)?.into_response())
 }
 
 #[cfg(test)]

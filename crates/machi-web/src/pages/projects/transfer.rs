@@ -10,14 +10,14 @@
 use askama::Template;
 use axum::extract::{Multipart, Query};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use machi_report::import::Format;
 
 use super::show::VersionQuery;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::extract::{Edit, ProjectAt, View};
-use crate::http::{attachment, see_other};
+use crate::http::see_other;
 use crate::pages::common::{Names, page, page_with};
 use crate::service::projects as service;
 use crate::view;
@@ -32,8 +32,7 @@ pub async fn export_csv(p: ProjectAt<View>, Query(q): Query<VersionQuery>) -> Ap
 
 async fn export(p: ProjectAt<View>, q: VersionQuery, format: Format) -> AppResult<Response> {
     let stored = p.version(q.version).await?;
-    let d = service::export(&p.allowed, &stored, format, p.lang())?;
-    Ok(attachment(d.content_type, &d.file, d.bytes))
+    Ok(service::export(&p.allowed, &stored, format, p.lang())?.into_response())
 }
 
 #[derive(Template)]
@@ -120,7 +119,7 @@ pub async fn import_file(p: ProjectAt<Edit>, mp: Multipart) -> AppResult<Respons
         let title = ctx.t("web.import.failed-no-file").to_owned();
         return fail(vec![ctx.t("web.import.no-file").to_owned()], title);
     };
-    let saved = service::import(&p.state, p.user(), &p.allowed, base_v, &file, &bytes, lang);
+    let saved = service::import(&p.state, p.user(), &p.allowed, &base, &file, &bytes, lang);
     match saved.await {
         Ok(meta) => Ok(see_other(&format!(
             "/projects/{id}?version={}",

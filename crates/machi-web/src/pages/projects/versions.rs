@@ -93,13 +93,7 @@ struct ComparePage<'a> {
 pub async fn compare(p: ProjectAt<View>, Query(q): Query<CompareQuery>) -> AppResult<Response> {
     let (va, vb) = (p.version(Some(q.a)).await?, p.version(Some(q.b)).await?);
     let lang = p.lang();
-    let metrics = match (
-        service::evaluate(&va.document),
-        service::evaluate(&vb.document),
-    ) {
-        (Ok(ea), Ok(eb)) => view::headline(lang, &ea, &eb),
-        _ => Vec::new(),
-    };
+    let (metrics, changes) = diff::compare(&va.document, &vb.document, lang);
     page(&ComparePage {
         ctx: &p.ctx,
         id: p.id(),
@@ -108,7 +102,7 @@ pub async fn compare(p: ProjectAt<View>, Query(q): Query<CompareQuery>) -> AppRe
         a: q.a,
         b: q.b,
         metrics,
-        changes: diff::diff(&va.document, &vb.document, lang),
+        changes,
     })
 }
 
