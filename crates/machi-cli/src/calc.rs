@@ -634,7 +634,7 @@ mod tests {
         for code in TvmError::CODES {
             keys.push(format!("calc.error.{code}"));
         }
-        for rule in tvm::InputRule::ALL {
+        for &rule in tvm::InputRule::ALL {
             keys.push(format!("calc.rule.{}", rule.code()));
         }
         for usage in [
@@ -652,7 +652,7 @@ mod tests {
         for text in ["no-value", "roots", "chosen"] {
             keys.push(format!("calc.text.{text}"));
         }
-        for lang in Lang::ALL {
+        for &lang in Lang::ALL {
             for key in &keys {
                 assert!(lang.has(key), "{lang}: {key}");
             }

@@ -305,7 +305,7 @@ fn the_catalogue_has_every_message() {
             .iter()
             .map(|g| format!("programs.stakeholder.{g}")),
     );
-    for lang in Lang::ALL {
+    for &lang in Lang::ALL {
         for key in &keys {
             assert!(lang.has(key), "{lang}: {key} has no message");
         }

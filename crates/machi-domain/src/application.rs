@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::project::Text;
 
 /// A narrative field of the application form, in the form's order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, strum::VariantArray)]
 pub enum AppField {
     /// 都市・まちづくりのビジョン.
     Vision,
@@ -42,21 +42,7 @@ pub enum AppField {
 
 impl AppField {
     /// Every field, in the order of the form.
-    pub const ALL: [AppField; 13] = [
-        AppField::Vision,
-        AppField::Story,
-        AppField::ConcretePlan,
-        AppField::KeyConcept,
-        AppField::ServiceOverview,
-        AppField::ServiceDesign,
-        AppField::CostBurden,
-        AppField::UsersAndNeeds,
-        AppField::EffectVerification,
-        AppField::Demonstration,
-        AppField::Necessity,
-        AppField::ScheduleMonths,
-        AppField::ScheduleYears,
-    ];
+    pub const ALL: &[AppField] = <AppField as strum::VariantArray>::VARIANTS;
 
     /// The key in the project file (`application.<key>`) and in forms.
     pub fn key(self) -> &'static str {
@@ -65,7 +51,7 @@ impl AppField {
 
     /// The field of a key.
     pub fn from_key(key: &str) -> Option<AppField> {
-        AppField::ALL.into_iter().find(|f| f.key() == key)
+        AppField::ALL.iter().copied().find(|f| f.key() == key)
     }
 
     /// The heading of the official form (Japanese), or its English
@@ -196,8 +182,11 @@ pub struct ApplicationForm {
 
 impl ApplicationForm {
     /// The narrative fields in the order of the form, with their keys.
-    pub fn fields(&self) -> [(&'static str, Option<&Text>); 13] {
-        AppField::ALL.map(|f| (f.key(), self.get(f)))
+    pub fn fields(&self) -> Vec<(&'static str, Option<&Text>)> {
+        AppField::ALL
+            .iter()
+            .map(|f| (f.key(), self.get(*f)))
+            .collect()
     }
 
     /// One narrative field.
@@ -265,7 +254,7 @@ mod tests {
     #[test]
     fn keys_are_the_file_format_s_and_unique() {
         let mut form = ApplicationForm::default();
-        for (i, f) in AppField::ALL.into_iter().enumerate() {
+        for (i, &f) in AppField::ALL.iter().enumerate() {
             assert_eq!(AppField::from_key(f.key()), Some(f));
             *form.get_mut(f) = Some(Text {
                 ja: format!("{i}"),
@@ -274,7 +263,7 @@ mod tests {
         }
         // Every key is the serde name of its field in the project file.
         let json = serde_json::to_value(&form).expect("json");
-        for f in AppField::ALL {
+        for &f in AppField::ALL {
             assert!(json.get(f.key()).is_some(), "{}", f.key());
         }
         assert_eq!(form.fields().len(), AppField::ALL.len());

@@ -418,29 +418,37 @@ pub struct Member {
 }
 
 /// The four kinds of line item.
+// Declared in statement order (revenue, savings, running cost, investment):
+// `LineKind::ALL` is derived from the declaration.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum LineKind {
-    /// Investment (整備費・初期費用).
-    Capex,
-    /// Running cost (運営費・維持管理費).
-    Opex,
     /// Operating revenue (事業収入).
     Revenue,
     /// Cost savings (コスト削減効果), treated as a benefit equal to cash.
     Savings,
+    /// Running cost (運営費・維持管理費).
+    Opex,
+    /// Investment (整備費・初期費用).
+    Capex,
 }
 
 impl LineKind {
     /// All kinds in statement order.
-    pub const ALL: [LineKind; 4] = [
-        LineKind::Revenue,
-        LineKind::Savings,
-        LineKind::Opex,
-        LineKind::Capex,
-    ];
+    pub const ALL: &[LineKind] = <LineKind as strum::VariantArray>::VARIANTS;
 
     /// The kebab-case name used in files.
     pub fn as_str(self) -> &'static str {

@@ -17,7 +17,16 @@ use std::sync::OnceLock;
 
 /// A supported language. Japanese is the default everywhere.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
@@ -30,7 +39,7 @@ pub enum Lang {
 
 impl Lang {
     /// Both languages, Japanese first.
-    pub const ALL: [Lang; 2] = [Lang::Ja, Lang::En];
+    pub const ALL: &[Lang] = <Lang as strum::VariantArray>::VARIANTS;
 
     /// The ISO 639-1 code: `ja` or `en`.
     pub fn code(self) -> &'static str {
@@ -200,7 +209,7 @@ mod tests {
                 "{key}: {}",
                 Lang::Ja.t(key)
             );
-            for lang in Lang::ALL {
+            for &lang in Lang::ALL {
                 assert!(!lang.t(key).trim().is_empty(), "{lang}: {key} is empty");
             }
             assert_eq!(

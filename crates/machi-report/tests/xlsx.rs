@@ -19,7 +19,7 @@ fn workbook_round_trips_through_a_reader() {
     let project =
         Project::from_toml_str(&std::fs::read_to_string(first).expect("read")).expect("valid");
     let eval = evaluate(&project, &Options::default()).expect("evaluates");
-    for lang in Lang::ALL {
+    for &lang in Lang::ALL {
         let bytes = machi_report::xlsx(&project, &eval, lang).expect("builds");
         let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("opens");
         let names = book.sheet_names();

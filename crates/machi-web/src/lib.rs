@@ -209,7 +209,7 @@ mod tidy {
                     && !part.ends_with('.');
                 if is_key {
                     checked += 1;
-                    for lang in Lang::ALL {
+                    for &lang in Lang::ALL {
                         assert!(lang.has(part), "{}: {part} missing in {lang}", f.display());
                     }
                 }

@@ -165,7 +165,7 @@ pub enum TvmError {
 }
 
 /// A rule of an argument's domain, carried by [`TvmError::InvalidInput`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::VariantArray)]
 pub enum InputRule {
     /// The number must be finite (not NaN or ±∞).
     Finite,
@@ -177,11 +177,7 @@ pub enum InputRule {
 
 impl InputRule {
     /// Every rule, for catalogues that must translate them all.
-    pub const ALL: [InputRule; 3] = [
-        InputRule::Finite,
-        InputRule::AboveMinusOne,
-        InputRule::NonZero,
-    ];
+    pub const ALL: &[InputRule] = <InputRule as strum::VariantArray>::VARIANTS;
 
     /// Stable kebab-case code, translated as `calc.rule.<code>`.
     pub fn code(self) -> &'static str {

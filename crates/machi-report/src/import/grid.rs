@@ -98,7 +98,8 @@ impl Which {
     /// `name` is one.
     pub(super) fn named(self, name: &str) -> Option<Lang> {
         Lang::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|l| name.trim() == label(*l, self.sheet_key()))
     }
 

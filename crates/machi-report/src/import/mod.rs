@@ -46,9 +46,6 @@ pub use assemble::{drawdowns, explicit_amounts, merged_name};
 pub use error::{ImportError, ImportErrors, Rule, cell_ref};
 pub use vocab::{CATEGORIES, FUNDING_KINDS, parse_category, parse_funding_kind, parse_line_kind};
 
-// Moved to crate::csv; re-exported for the web crate until its next refactor.
-pub use crate::csv::model_csv;
-
 /// Message keys of the line-item sheet's descriptive columns, in order; the
 /// fiscal years and the total follow.
 pub const LINE_COLUMNS: [&str; 5] = [

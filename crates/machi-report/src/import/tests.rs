@@ -17,6 +17,7 @@ use super::grid::{Which, col_u32};
 use super::*;
 use crate::csv::Document;
 use crate::label;
+use crate::model_csv;
 
 fn examples() -> Vec<(String, Project)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
@@ -86,7 +87,7 @@ fn model_of(p: &Project) -> Vec<String> {
 fn every_example_round_trips_through_the_workbook_and_the_csv() {
     for (path, p) in examples() {
         let e = eval(&p);
-        for lang in Lang::ALL {
+        for &lang in Lang::ALL {
             let from_xlsx = import_xlsx(&p, &workbook(&p, lang))
                 .unwrap_or_else(|e| panic!("{path} {lang}: {e}"));
             let csv = model_csv(&e, lang);
@@ -113,7 +114,7 @@ fn every_example_round_trips_through_the_workbook_and_the_csv() {
 #[test]
 fn the_layout_is_the_workbooks() {
     let p = kurume();
-    for lang in Lang::ALL {
+    for &lang in Lang::ALL {
         let mut book: Xlsx<_> = Xlsx::new(Cursor::new(workbook(&p, lang))).expect("opens");
         for (which, keys) in [
             (Which::Lines, &LINE_COLUMNS[..]),
@@ -223,7 +224,7 @@ fn only(r: Result<Project, ImportErrors>) -> (&'static str, Option<String>, Stri
     let errs = r.expect_err("an error");
     assert_eq!(errs.0.len(), 1, "{errs}");
     let e = &errs.0[0];
-    for lang in Lang::ALL {
+    for &lang in Lang::ALL {
         let m = e.message(lang);
         assert!(!m.contains("⟦missing"), "{lang}: {m}");
         assert!(!m.contains('{'), "{lang}: unfilled placeholder in {m}");

@@ -91,7 +91,7 @@ pub(super) fn same_word(cell: &str, word: &str) -> bool {
 
 /// A line kind from its code (`capex`) or its label in either language.
 pub fn parse_line_kind(s: &str) -> Option<LineKind> {
-    LineKind::ALL.into_iter().find(|k| {
+    LineKind::ALL.iter().copied().find(|k| {
         same_word(s, k.as_str()) || Lang::ALL.iter().any(|l| same_word(s, kind_label(*l, *k)))
     })
 }
@@ -123,7 +123,7 @@ mod tests {
 
     #[test]
     fn labels_in_either_language_and_codes_are_read() {
-        for k in LineKind::ALL {
+        for &k in LineKind::ALL {
             for s in [k.as_str(), kind_label(Lang::Ja, k), kind_label(Lang::En, k)] {
                 assert_eq!(parse_line_kind(s), Some(k), "{s}");
             }

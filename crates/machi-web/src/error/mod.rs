@@ -259,7 +259,7 @@ mod tests {
             AppError::Internal("boom".into()),
         ];
         for e in all {
-            for lang in Lang::ALL {
+            for &lang in Lang::ALL {
                 let m = e.message(lang);
                 assert!(!m.contains("⟦missing"), "{lang} {}: {m}", e.code());
                 assert!(

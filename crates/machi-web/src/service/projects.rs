@@ -243,7 +243,7 @@ pub fn export(
         Format::Csv => Download {
             file: format!("{stem}.csv"),
             content_type: "text/csv; charset=utf-8",
-            bytes: machi_report::import::model_csv(&eval, lang).into_bytes(),
+            bytes: machi_report::model_csv(&eval, lang).into_bytes(),
         },
     })
 }

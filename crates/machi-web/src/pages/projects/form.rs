@@ -117,7 +117,8 @@ fn new_member_row(lang: Lang) -> MemberRow {
 
 fn field_rows(lang: Lang, get: impl Fn(AppField) -> (String, String)) -> Vec<FieldRow> {
     AppField::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .map(|f| {
             let (ja, en) = get(f);
             let key = f.key();
@@ -288,7 +289,7 @@ pub fn apply(base: &Project, f: &Submitted) -> Result<Project, ProjectErrors> {
         en: Some(f.get("name.en").trim().to_owned()).filter(|s| !s.is_empty()),
     };
     p.project.summary = opt_text(f.get("summary.ja"), f.get("summary.en"));
-    for field in AppField::ALL {
+    for &field in AppField::ALL {
         let key = field.key();
         *p.application.get_mut(field) = opt_text(
             f.get(&format!("app.{key}.ja")),
@@ -388,7 +389,7 @@ enum Part {
 
 fn parts() -> Vec<Part> {
     let mut v = vec![Part::Name, Part::Summary, Part::Members, Part::Contact];
-    v.extend(AppField::ALL.map(Part::App));
+    v.extend(AppField::ALL.iter().copied().map(Part::App));
     v
 }
 

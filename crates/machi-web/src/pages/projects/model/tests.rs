@@ -91,7 +91,7 @@ fn an_unchanged_form_gives_back_every_example() {
         include_str!("../../../../../../examples/sano-urban-os.toml"),
     ] {
         let p = example(text);
-        for lang in Lang::ALL {
+        for &lang in Lang::ALL {
             let form = ModelForm::from_project(&p, 1, lang);
             let q = applied(&p, pairs_of(&form), lang).expect("valid");
             // Generators, explicit amounts and names: all as they were.
