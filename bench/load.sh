@@ -59,7 +59,7 @@ trap cleanup EXIT
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
-MACHI_LOG=warn "$BIN" serve --demo --bind "127.0.0.1:$port" --database "$work/load.db" >"$work/server.log" 2>&1 &
+RUST_LOG=warn "$BIN" serve --demo --bind "127.0.0.1:$port" --database "$work/load.db" >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 300); do
     if curl -fs "$base/healthz" >/dev/null 2>&1; then break; fi

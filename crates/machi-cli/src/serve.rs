@@ -114,8 +114,10 @@ async fn open_store(
     Ok((Arc::new(store), format!("{path} (SQLite)"), created))
 }
 
+/// Logs to stderr, filtered by `RUST_LOG` (default `info,sqlx=warn`); see
+/// docs/ARCHITECTURE.md, "Logs".
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("MACHI_LOG")
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
