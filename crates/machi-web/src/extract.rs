@@ -2,7 +2,10 @@
 //! is signed in, which project, may they do this — is written.
 //!
 //! - [`Signed`]: the signed-in user (else 401, which a page turns into the
-//!   log-in form), and for actions outside a project, [`Signed::require`].
+//!   log-in form).
+//! - [`Can<A>`]: the signed-in user, allowed an action outside any project
+//!   ([`CreateProject`], [`ManageUsers`], [`ViewAudit`]), else 403 — decided
+//!   before the body is read, like a project's permission.
 //! - [`ProjectAt<A>`]: the signed-in user, the project of the `{id}` path
 //!   parameter and the permission decision for the action `A` ([`View`] or
 //!   [`Edit`]), looked up once. A project the user may not see is 404 (its
@@ -70,7 +73,35 @@ impl FromRequestParts<AppState> for Signed {
     }
 }
 
-/// The action a [`ProjectAt`] was allowed for.
+/// The signed-in user, allowed `A::ACTION` (an action outside any project).
+pub struct Can<A: Need> {
+    /// The signed-in user and the request.
+    pub signed: Signed,
+    need: PhantomData<A>,
+}
+
+impl<A: Need> std::ops::Deref for Can<A> {
+    type Target = Signed;
+
+    fn deref(&self) -> &Signed {
+        &self.signed
+    }
+}
+
+impl<A: Need> FromRequestParts<AppState> for Can<A> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
+        let signed = Signed::from_request_parts(parts, state).await?;
+        signed.require(A::ACTION)?;
+        Ok(Can {
+            signed,
+            need: PhantomData,
+        })
+    }
+}
+
+/// The action a [`ProjectAt`] or [`Can`] was allowed for.
 pub trait Need: Send + Sync {
     /// The action.
     const ACTION: Action;
@@ -81,11 +112,27 @@ pub struct View;
 /// Changing a project.
 pub struct Edit;
 
+/// Creating a project.
+pub struct CreateProject;
+/// Managing users and organisations.
+pub struct ManageUsers;
+/// Reading the audit log.
+pub struct ViewAudit;
+
 impl Need for View {
     const ACTION: Action = Action::ViewProject;
 }
 impl Need for Edit {
     const ACTION: Action = Action::EditProject;
+}
+impl Need for CreateProject {
+    const ACTION: Action = Action::CreateProject;
+}
+impl Need for ManageUsers {
+    const ACTION: Action = Action::ManageUsers;
+}
+impl Need for ViewAudit {
+    const ACTION: Action = Action::ViewAudit;
 }
 
 /// The project of the `{id}` path parameter, which the signed-in user may

@@ -1205,6 +1205,48 @@ async fn demo_data_loads_once_and_respects_consortia(app: &TestApp) {
     assert_eq!(kurume["version"], 2);
 }
 
+/// Every page action and its API twin answer every role alike: both let the
+/// user through (whatever the empty request then earns: 200, 400, 422), or
+/// both refuse with the same 403 or 404. Session routes (log-in, log-out,
+/// language) are left out: they change the client's own session.
+async fn page_and_api_twins_share_permissions(app: &TestApp) {
+    let w = world(app).await;
+    let p = w.project.0.to_string();
+    let fill = |path: &str| path.replace("{id}", &p).replace("{version}", "1");
+    let denied = |status: u16| matches!(status, 401 | 403 | 404).then_some(status);
+    let mut checked = 0;
+    for user in [OFFICER, PROVIDER_B, SECRETARIAT, REVIEWER, ADMIN] {
+        let mut page = app.logged_in(user).await;
+        let mut api = app.client();
+        assert_eq!(api.api_login(user, PASSWORD).await.status, 200);
+        for a in machi_web::page_actions() {
+            let machi_web::Twin::Api(op) = a.twin else {
+                continue;
+            };
+            let (method, api_path) = op.split_once(' ').expect("METHOD /path");
+            if api_path.starts_with("/api/v1/session") {
+                continue;
+            }
+            let page_status = match a.method {
+                "GET" => page.get(&fill(a.path)).await.status,
+                _ => page.post(&fill(a.path), &[]).await.status,
+            };
+            let method: Method = method.parse().expect("method");
+            let body = (method != Method::GET).then(|| json!({}));
+            let api_status = api.api(method, &fill(api_path), body).await.status;
+            assert_eq!(
+                denied(page_status),
+                denied(api_status),
+                "{user}: page {} {} answered {page_status}, API {op} answered {api_status}",
+                a.method,
+                a.path
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 80, "checked {checked} pairs");
+}
+
 stories!(
     login_page_is_japanese_by_default_and_switches_to_english,
     login_success_sets_a_safe_cookie_and_stores_only_its_hash,
@@ -1224,6 +1266,7 @@ stories!(
     language_switch_persists_on_the_user,
     admin_creates_a_user_who_can_log_in,
     demo_data_loads_once_and_respects_consortia,
+    page_and_api_twins_share_permissions,
 );
 
 /// The OpenAPI document, snapshot-tested: a change to the API shows up in

@@ -11,8 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::types::{UserInfo, json_body};
 use crate::error::AppResult;
-use crate::extract::Signed;
-use crate::permissions::Action;
+use crate::extract::{Can, ManageUsers, ViewAudit};
 use crate::respond::json::ErrorResponse;
 use crate::service::admin::{self as service, NewOrgInput, NewUserInput};
 
@@ -31,8 +30,7 @@ pub struct UserList {
         (status = 401, body = ErrorResponse),
         (status = 403, body = ErrorResponse),
     ))]
-pub async fn users(s: Signed) -> AppResult<Json<UserList>> {
-    s.require(Action::ManageUsers)?;
+pub async fn users(s: Can<ManageUsers>) -> AppResult<Json<UserList>> {
     let users = s.state.store().users().await?;
     Ok(Json(UserList {
         users: users.iter().map(UserInfo::from).collect(),
@@ -60,8 +58,10 @@ pub struct CreatedUser {
         (status = 403, body = ErrorResponse),
         (status = 409, description = "The e-mail is taken", body = ErrorResponse),
     ))]
-pub async fn create_user(s: Signed, body: Bytes) -> AppResult<(StatusCode, Json<CreatedUser>)> {
-    s.require(Action::ManageUsers)?;
+pub async fn create_user(
+    s: Can<ManageUsers>,
+    body: Bytes,
+) -> AppResult<(StatusCode, Json<CreatedUser>)> {
     let input: NewUserInput = json_body(&body)?;
     let (user, password) = service::create_user(&s.state, s.user(), &input).await?;
     let created = CreatedUser {
@@ -95,8 +95,10 @@ pub struct OrgInfo {
         (status = 403, body = ErrorResponse),
         (status = 409, description = "The name is taken", body = ErrorResponse),
     ))]
-pub async fn create_org(s: Signed, body: Bytes) -> AppResult<(StatusCode, Json<OrgInfo>)> {
-    s.require(Action::ManageUsers)?;
+pub async fn create_org(
+    s: Can<ManageUsers>,
+    body: Bytes,
+) -> AppResult<(StatusCode, Json<OrgInfo>)> {
     let input: NewOrgInput = json_body(&body)?;
     let o = service::create_org(&s.state, s.user(), &input).await?;
     let info = OrgInfo {
@@ -156,8 +158,7 @@ pub struct AuditList {
         (status = 401, body = ErrorResponse),
         (status = 403, body = ErrorResponse),
     ))]
-pub async fn audit(s: Signed, Query(q): Query<AuditParams>) -> AppResult<Json<AuditList>> {
-    s.require(Action::ViewAudit)?;
+pub async fn audit(s: Can<ViewAudit>, Query(q): Query<AuditParams>) -> AppResult<Json<AuditList>> {
     let filter = AuditFilter {
         entity: q.entity.filter(|e| !e.is_empty()),
         entity_id: q.id.filter(|e| !e.trim().is_empty()),

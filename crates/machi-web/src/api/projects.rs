@@ -17,7 +17,7 @@ use super::types::{
     json_body,
 };
 use crate::error::{AppError, AppResult};
-use crate::extract::{Edit, ProjectAt, Signed, View};
+use crate::extract::{Can, CreateProject, Edit, ProjectAt, Signed, View};
 use crate::respond::json::ErrorResponse;
 use crate::service::projects as service;
 
@@ -92,7 +92,7 @@ pub async fn list(s: Signed) -> AppResult<Json<ProjectList>> {
         (status = 409, description = "A project with this id exists", body = ErrorResponse),
         (status = 422, description = "The document is invalid; lines count from the start of `document`", body = ErrorResponse),
     ))]
-pub async fn create(s: Signed, body: Bytes) -> AppResult<Response> {
+pub async fn create(s: Can<CreateProject>, body: Bytes) -> AppResult<Response> {
     let raw: CreateRaw<'_> = json_body(&body)?;
     let document = service::parse_project(raw.document.get(), Some("json"))?;
     let note = raw

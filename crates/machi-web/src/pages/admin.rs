@@ -13,10 +13,9 @@ use serde::Deserialize;
 use crate::ctx::{Ctx, org_name, role_label};
 use crate::diff::{self, Change};
 use crate::error::{AppError, AppResult};
-use crate::extract::Signed;
+use crate::extract::{Can, ManageUsers, ViewAudit};
 use crate::http::see_other;
 use crate::pages::common::{Names, Opt, PageRoutes, Twin, page, page_with, role_options};
-use crate::permissions::Action;
 use crate::service::admin::{self as service, NewOrgInput, NewUserInput};
 use crate::state::AppState;
 use crate::view;
@@ -109,13 +108,11 @@ async fn fail_page(state: &AppState, ctx: &Ctx, e: AppError) -> AppResult<Respon
     page_with(status, &p)
 }
 
-async fn users(s: Signed) -> AppResult<Response> {
-    s.require(Action::ManageUsers)?;
+async fn users(s: Can<ManageUsers>) -> AppResult<Response> {
     page(&users_page(&s.state, &s.ctx, None, None, None).await?)
 }
 
-async fn create_user(s: Signed, Form(f): Form<NewUserInput>) -> AppResult<Response> {
-    s.require(Action::ManageUsers)?;
+async fn create_user(s: Can<ManageUsers>, Form(f): Form<NewUserInput>) -> AppResult<Response> {
     let lang = s.lang();
     match service::create_user(&s.state, s.user(), &f).await {
         Ok((u, password)) => {
@@ -135,8 +132,7 @@ async fn create_user(s: Signed, Form(f): Form<NewUserInput>) -> AppResult<Respon
     }
 }
 
-async fn create_org(s: Signed, Form(f): Form<NewOrgInput>) -> AppResult<Response> {
-    s.require(Action::ManageUsers)?;
+async fn create_org(s: Can<ManageUsers>, Form(f): Form<NewOrgInput>) -> AppResult<Response> {
     match service::create_org(&s.state, s.user(), &f).await {
         Ok(_) => Ok(see_other("/admin/users")),
         Err(e) => fail_page(&s.state, &s.ctx, e).await,
@@ -174,8 +170,7 @@ struct AuditPage<'a> {
 /// the whole document).
 const MAX_CHANGES: usize = 40;
 
-async fn audit(s: Signed, Query(q): Query<AuditQuery>) -> AppResult<Response> {
-    s.require(Action::ViewAudit)?;
+async fn audit(s: Can<ViewAudit>, Query(q): Query<AuditQuery>) -> AppResult<Response> {
     let (state, ctx, lang) = (&s.state, &s.ctx, s.lang());
     let entity = q.entity.filter(|e| !e.is_empty());
     let entity_id =

@@ -14,10 +14,9 @@ use serde_json::json;
 
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
-use crate::extract::Signed;
+use crate::extract::{Can, CreateProject};
 use crate::http::see_other;
 use crate::pages::common::{Opt, page, page_with};
-use crate::permissions::Action;
 use crate::service::projects as service;
 
 #[derive(Debug, Default, Deserialize)]
@@ -86,8 +85,7 @@ fn new_page(ctx: &Ctx, form: NewForm, problems: Vec<String>) -> NewPage<'_> {
     }
 }
 
-pub async fn form(s: Signed) -> AppResult<Response> {
-    s.require(Action::CreateProject)?;
+pub async fn form(s: Can<CreateProject>) -> AppResult<Response> {
     let form = NewForm {
         discount_rate: "4%".into(),
         ..NewForm::default()
@@ -152,7 +150,10 @@ fn form_problems(errs: &ProjectErrors, lang: Lang) -> Vec<String> {
         .collect()
 }
 
-pub async fn create_from_form(s: Signed, Form(f): Form<NewForm>) -> AppResult<Response> {
+pub async fn create_from_form(
+    s: Can<CreateProject>,
+    Form(f): Form<NewForm>,
+) -> AppResult<Response> {
     let (state, ctx, me) = (&s.state, &s.ctx, s.user());
     let (org_ja, org_en, kind) = s.me.org.as_ref().map_or(("—", "", OrgKind::Company), |o| {
         (o.name_ja.as_str(), o.name_en.as_str(), o.kind)
@@ -209,7 +210,7 @@ pub async fn create_from_form(s: Signed, Form(f): Form<NewForm>) -> AppResult<Re
     }
 }
 
-pub async fn create_from_file(s: Signed, mut mp: Multipart) -> AppResult<Response> {
+pub async fn create_from_file(s: Can<CreateProject>, mut mp: Multipart) -> AppResult<Response> {
     let (state, ctx, me) = (&s.state, &s.ctx, s.user());
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) = mp
