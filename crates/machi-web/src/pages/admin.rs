@@ -7,7 +7,8 @@ use axum::Form;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
-use machi_store::{AuditFilter, OrgKind, VariantArray as _};
+use machi_i18n::Lang;
+use machi_store::{AuditEntry, AuditFilter, OrgKind, VariantArray as _};
 use serde::Deserialize;
 
 use crate::ctx::{Ctx, org_name, role_label};
@@ -171,58 +172,59 @@ struct AuditPage<'a> {
 const MAX_CHANGES: usize = 40;
 
 async fn audit(s: Can<ViewAudit>, Query(q): Query<AuditQuery>) -> AppResult<Response> {
-    let (state, ctx, lang) = (&s.state, &s.ctx, s.lang());
+    let lang = s.lang();
     let entity = q.entity.filter(|e| !e.is_empty());
-    let entity_id =
-        q.id.filter(|e| !e.trim().is_empty())
-            .map(|s| s.trim().to_owned());
-    let entries = state
-        .store()
-        .audit(AuditFilter {
-            entity: entity.clone(),
-            entity_id: entity_id.clone(),
-            limit: Some(200),
-        })
-        .await?;
-    let names = Names::load(state, lang).await?;
-    let rows = entries
-        .iter()
-        .map(|e| {
-            let mut changes = diff::diff_values(e.before.as_ref(), e.after.as_ref(), lang);
-            let total = changes.len();
-            changes.truncate(MAX_CHANGES);
-            let key = format!("web.audit.action.{}", e.action);
-            AuditRow {
-                when: view::when(e.at),
-                who: e
-                    .actor
-                    .map_or_else(|| lang.t("web.audit.system").to_owned(), |a| names.user(a)),
-                action: e.action.clone(),
-                what: if lang.has(&key) {
-                    lang.t(&key).to_owned()
-                } else {
-                    e.action.clone()
-                },
-                entity: format!("{} #{}", entity_label(lang, &e.entity), e.entity_id),
-                link: (e.entity == "project").then(|| format!("/projects/{}", e.entity_id)),
-                summary: lang.tf("web.audit.n-changes", &[("count", &total)]),
-                changes,
-            }
-        })
-        .collect();
+    let entity_id = q.id.map(|s| s.trim().to_owned()).filter(|e| !e.is_empty());
+    let filter = AuditFilter {
+        entity: entity.clone(),
+        entity_id: entity_id.clone(),
+        limit: Some(200),
+    };
+    let entries = s.state.store().audit(filter).await?;
+    let names = Names::load(&s.state, lang).await?;
     let entities = ["project", "user", "organisation"]
         .iter()
         .map(|k| Opt::new(*k, entity_label(lang, k), entity.as_deref() == Some(*k)))
         .collect();
     page(&AuditPage {
-        ctx,
-        entries: rows,
+        ctx: &s.ctx,
+        entries: entries
+            .iter()
+            .map(|e| AuditRow::new(e, &names, lang))
+            .collect(),
         entities,
         entity_id: entity_id.unwrap_or_default(),
     })
 }
 
-fn entity_label(lang: machi_i18n::Lang, entity: &str) -> String {
+impl AuditRow {
+    /// An entry as people read it: who, what, which, and the first
+    /// [`MAX_CHANGES`] changed fields.
+    fn new(e: &AuditEntry, names: &Names, lang: Lang) -> AuditRow {
+        let mut changes = diff::diff_values(e.before.as_ref(), e.after.as_ref(), lang);
+        let total = changes.len();
+        changes.truncate(MAX_CHANGES);
+        let key = format!("web.audit.action.{}", e.action);
+        AuditRow {
+            when: view::when(e.at),
+            who: e
+                .actor
+                .map_or_else(|| lang.t("web.audit.system").to_owned(), |a| names.user(a)),
+            action: e.action.clone(),
+            what: if lang.has(&key) {
+                lang.t(&key).to_owned()
+            } else {
+                e.action.clone()
+            },
+            entity: format!("{} #{}", entity_label(lang, &e.entity), e.entity_id),
+            link: (e.entity == "project").then(|| format!("/projects/{}", e.entity_id)),
+            summary: lang.tf("web.audit.n-changes", &[("count", &total)]),
+            changes,
+        }
+    }
+}
+
+fn entity_label(lang: Lang, entity: &str) -> String {
     let key = format!("web.audit.entity-kind.{entity}");
     if lang.has(&key) {
         lang.t(&key).to_owned()

@@ -98,47 +98,57 @@ async fn login(
     Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
     match session::login(&state, &f.email, &f.password).await {
-        Ok(issued) => {
-            if let Some(old) = &ctx.user {
-                state.store().delete_session(&old.token_hash).await?;
-            }
-            let chosen = headers
-                .get(header::COOKIE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|c| auth::cookie(c, LANG_COOKIE))
-                .and_then(|l| l.parse::<Lang>().ok());
-            if let Some(lang) = chosen
-                && lang.code() != issued.user.lang
-            {
-                state
-                    .store()
-                    .set_user_lang(issued.user.id, lang.code())
-                    .await?;
-            }
-            let mut res = see_other(&safe_next(f.next.as_deref()));
-            set_cookie(&mut res, &session::session_cookie(&state, &issued.token));
-            Ok(res)
-        }
-        Err(e @ (AppError::LoginFailed | AppError::Throttled { .. })) => {
-            let mut res = page_with(
-                e.status(),
-                &LoginPage {
-                    ctx: &ctx,
-                    error: Some(e.message(ctx.lang)),
-                    error_code: e.code(),
-                    email: f.email.clone(),
-                    next: safe_next(f.next.as_deref()),
-                },
-            )?;
-            if let AppError::Throttled { minutes } = e
-                && let Ok(v) = HeaderValue::from_str(&(minutes * 60).to_string())
-            {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            Ok(res)
-        }
+        Ok(issued) => signed_in(&state, &ctx, &headers, &issued, f.next.as_deref()).await,
+        Err(e @ (AppError::LoginFailed | AppError::Throttled { .. })) => refused(&ctx, &e, &f),
         Err(e) => Err(e),
     }
+}
+
+/// After a log-in: the previous session ends, a language chosen on the
+/// log-in page (the `machi_lang` cookie) is the user's latest explicit
+/// choice and is saved on the user, and the browser goes where it wanted.
+async fn signed_in(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &axum::http::HeaderMap,
+    issued: &session::Issued,
+    next: Option<&str>,
+) -> AppResult<Response> {
+    if let Some(old) = &ctx.user {
+        state.store().delete_session(&old.token_hash).await?;
+    }
+    let chosen = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| auth::cookie(c, LANG_COOKIE))
+        .and_then(|l| l.parse::<Lang>().ok());
+    if let Some(lang) = chosen
+        && lang.code() != issued.user.lang
+    {
+        let store = state.store();
+        store.set_user_lang(issued.user.id, lang.code()).await?;
+    }
+    let mut res = see_other(&safe_next(next));
+    set_cookie(&mut res, &session::session_cookie(state, &issued.token));
+    Ok(res)
+}
+
+/// The log-in form again with why not (and `Retry-After` when throttled).
+fn refused(ctx: &Ctx, e: &AppError, f: &LoginForm) -> AppResult<Response> {
+    let t = LoginPage {
+        ctx,
+        error: Some(e.message(ctx.lang)),
+        error_code: e.code(),
+        email: f.email.clone(),
+        next: safe_next(f.next.as_deref()),
+    };
+    let mut res = page_with(e.status(), &t)?;
+    if let AppError::Throttled { minutes } = e
+        && let Ok(v) = HeaderValue::from_str(&(minutes * 60).to_string())
+    {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    Ok(res)
 }
 
 async fn logout(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {

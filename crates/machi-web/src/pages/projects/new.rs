@@ -8,13 +8,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use machi_domain::{Project, ProjectErrors};
 use machi_i18n::Lang;
-use machi_store::OrgKind;
+use machi_store::{OrgKind, Organisation};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
-use crate::extract::{Can, CreateProject};
+use crate::extract::{Can, CreateProject, Signed};
 use crate::http::see_other;
 use crate::pages::common::{Opt, page, page_with};
 use crate::service::projects as service;
@@ -150,124 +150,117 @@ fn form_problems(errs: &ProjectErrors, lang: Lang) -> Vec<String> {
         .collect()
 }
 
-pub async fn create_from_form(
-    s: Can<CreateProject>,
-    Form(f): Form<NewForm>,
-) -> AppResult<Response> {
-    let (state, ctx, me) = (&s.state, &s.ctx, s.user());
-    let (org_ja, org_en, kind) = s.me.org.as_ref().map_or(("—", "", OrgKind::Company), |o| {
-        (o.name_ja.as_str(), o.name_en.as_str(), o.kind)
-    });
-    let year = |s: &str| -> serde_json::Value {
-        let s = s.trim();
-        s.parse::<i64>().map_or_else(|_| s.into(), Into::into)
-    };
-    let mut name = json!({ "ja": f.name_ja.trim() });
-    if !f.name_en.trim().is_empty() {
-        name["en"] = f.name_en.trim().into();
-    }
-    let mut member_name = json!({ "ja": org_ja });
-    if !org_en.is_empty() {
-        member_name["en"] = org_en.into();
-    }
-    let doc = json!({
-        "schema_version": 1,
-        "project": {
-            "id": f.id.trim(),
-            "name": name,
-            "municipality": { "name": { "ja": f.municipality.trim() }, "code": f.code.trim() },
-            "category": f.category,
-            "site": f.site,
-        },
-        "horizon": { "first": year(&f.first), "last": year(&f.last) },
-        "finance": { "discount_rate": f.discount_rate.trim() },
-        "members": [{
-            "id": "lead",
-            "name": member_name,
-            "kind": member_kind_of(kind),
-            "role": "representative",
-        }],
-    });
-    let parsed = Project::from_json_str(&doc.to_string());
-    let project = match parsed {
-        Ok(p) => p,
-        Err(errs) => {
-            let problems = form_problems(&errs, ctx.lang);
-            return page_with(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &new_page(ctx, f, problems),
-            );
+impl NewForm {
+    /// The project file the small form describes, with the creator's
+    /// organisation as the ◎ representative. Errors name the form's fields.
+    fn project(&self, org: Option<&Organisation>) -> Result<Project, ProjectErrors> {
+        let (org_ja, org_en, kind) = org.map_or(("—", "", OrgKind::Company), |o| {
+            (o.name_ja.as_str(), o.name_en.as_str(), o.kind)
+        });
+        let year = |s: &str| -> serde_json::Value {
+            let s = s.trim();
+            s.parse::<i64>().map_or_else(|_| s.into(), Into::into)
+        };
+        let mut name = json!({ "ja": self.name_ja.trim() });
+        if !self.name_en.trim().is_empty() {
+            name["en"] = self.name_en.trim().into();
         }
-    };
-    let note = ctx.t("web.note.created-form");
-    match service::create(state, me, &project, note).await {
+        let mut member_name = json!({ "ja": org_ja });
+        if !org_en.is_empty() {
+            member_name["en"] = org_en.into();
+        }
+        let doc = json!({
+            "schema_version": 1,
+            "project": {
+                "id": self.id.trim(),
+                "name": name,
+                "municipality": { "name": { "ja": self.municipality.trim() }, "code": self.code.trim() },
+                "category": self.category,
+                "site": self.site,
+            },
+            "horizon": { "first": year(&self.first), "last": year(&self.last) },
+            "finance": { "discount_rate": self.discount_rate.trim() },
+            "members": [{
+                "id": "lead",
+                "name": member_name,
+                "kind": member_kind_of(kind),
+                "role": "representative",
+            }],
+        });
+        Project::from_json_str(&doc.to_string())
+    }
+}
+
+/// Creates `project`, or shows the form again with why not.
+async fn create(s: &Signed, project: &Project, note: &str, form: NewForm) -> AppResult<Response> {
+    match service::create(&s.state, s.user(), project, note).await {
         Ok(meta) => Ok(see_other(&format!("/projects/{}", meta.project))),
         Err(AppError::Duplicate { what }) => {
-            let msg = ctx.t(&format!("web.error.duplicate-{what}")).to_owned();
-            page_with(StatusCode::CONFLICT, &new_page(ctx, f, vec![msg]))
+            let msg = s.ctx.t(&format!("web.error.duplicate-{what}")).to_owned();
+            page_with(StatusCode::CONFLICT, &new_page(&s.ctx, form, vec![msg]))
         }
         Err(e) => Err(e),
     }
 }
 
-pub async fn create_from_file(s: Can<CreateProject>, mut mp: Multipart) -> AppResult<Response> {
-    let (state, ctx, me) = (&s.state, &s.ctx, s.user());
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| AppError::InvalidRequest {
-            detail: e.to_string(),
-        })?
-    {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("project.toml").to_owned();
-            let bytes = field.bytes().await.map_err(|e| AppError::InvalidRequest {
-                detail: e.to_string(),
-            })?;
-            file = Some((name, bytes.to_vec()));
+pub async fn create_from_form(
+    s: Can<CreateProject>,
+    Form(f): Form<NewForm>,
+) -> AppResult<Response> {
+    match f.project(s.me.org.as_ref()) {
+        Ok(project) => create(&s, &project, s.ctx.t("web.note.created-form"), f).await,
+        Err(errs) => {
+            let problems = form_problems(&errs, s.ctx.lang);
+            page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &new_page(&s.ctx, f, problems),
+            )
         }
     }
-    let Some((name, bytes)) = file else {
-        return Err(AppError::InvalidField {
-            field: "file".into(),
-        });
+}
+
+/// The uploaded project file of the upload form: its name and bytes.
+async fn uploaded_file(mut mp: Multipart) -> AppResult<(String, Vec<u8>)> {
+    let bad = |e: axum::extract::multipart::MultipartError| AppError::InvalidRequest {
+        detail: e.to_string(),
     };
-    let fail = |problems: Vec<String>, status: StatusCode| {
+    while let Some(field) = mp.next_field().await.map_err(bad)? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("project.toml").to_owned();
+            return Ok((name, field.bytes().await.map_err(bad)?.to_vec()));
+        }
+    }
+    Err(AppError::InvalidField {
+        field: "file".into(),
+    })
+}
+
+pub async fn create_from_file(s: Can<CreateProject>, mp: Multipart) -> AppResult<Response> {
+    let ctx = &s.ctx;
+    let (name, bytes) = uploaded_file(mp).await?;
+    let blank = || NewForm {
+        discount_rate: "4%".into(),
+        ..NewForm::default()
+    };
+    let fail = |problems: Vec<String>| {
         page_with(
-            status,
-            &new_page(
-                ctx,
-                NewForm {
-                    discount_rate: "4%".into(),
-                    ..NewForm::default()
-                },
-                problems,
-            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &new_page(ctx, blank(), problems),
         )
     };
     let Ok(text) = String::from_utf8(bytes) else {
-        return fail(
-            vec![ctx.t("web.error.not-utf8").to_owned()],
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        return fail(vec![ctx.t("web.error.not-utf8").to_owned()]);
     };
     let text = text.trim_start_matches('\u{feff}');
-    let project = match service::parse_project(text, Some(&name)) {
-        Ok(p) => p,
+    match service::parse_project(text, Some(&name)) {
+        Ok(project) => {
+            let note = ctx.tf1("web.note.uploaded", "file", &name);
+            create(&s, &project, &note, blank()).await
+        }
         Err(e) => {
             let mut problems = vec![ctx.tf1("web.new.file-problems", "file", &name)];
             problems.extend(e.problems(ctx.lang));
-            return fail(problems, StatusCode::UNPROCESSABLE_ENTITY);
+            fail(problems)
         }
-    };
-    let note = ctx.tf1("web.note.uploaded", "file", &name);
-    match service::create(state, me, &project, &note).await {
-        Ok(meta) => Ok(see_other(&format!("/projects/{}", meta.project))),
-        Err(AppError::Duplicate { what }) => fail(
-            vec![ctx.t(&format!("web.error.duplicate-{what}")).to_owned()],
-            StatusCode::CONFLICT,
-        ),
-        Err(e) => Err(e),
     }
 }

@@ -4,7 +4,10 @@
 use askama::Template;
 use axum::extract::Query;
 use axum::response::{IntoResponse, Response};
+use machi_domain::Project;
 use machi_domain::project::{AppField, MemberRole};
+use machi_i18n::Lang;
+use machi_store::StoredVersion;
 use serde::Deserialize;
 
 use crate::ctx::{Ctx, org_name};
@@ -12,7 +15,7 @@ use crate::error::AppResult;
 use crate::extract::{ProjectAt, View};
 use crate::pages::common::{Names, kebab, page};
 use crate::permissions::Action;
-use crate::service::projects as service;
+use crate::service::projects::{self as service, Allowed};
 use crate::view::{self, EvalView};
 
 #[derive(Deserialize)]
@@ -76,36 +79,24 @@ pub fn role_mark(role: MemberRole) -> &'static str {
 
 pub async fn show(p: ProjectAt<View>, Query(q): Query<VersionQuery>) -> AppResult<Response> {
     let stored = p.version(q.version).await?;
-    let (ctx, allowed, id) = (&p.ctx, &p.allowed, p.id());
-    let can_edit = p.may(Action::EditProject);
-    let lang = ctx.lang;
-    let en = ctx.en();
-    let doc = &stored.document;
-    let names = Names::load(&p.state, lang).await?;
-    let eval = service::evaluate(doc)
-        .map(|e| view::eval_view(doc, &e, lang))
-        .map_err(|e| {
-            let mut m = e.message(lang);
-            for p in e.problems(lang) {
-                m.push_str(" / ");
-                m.push_str(&p);
-            }
-            m
-        });
-    let p = &doc.project;
-    let latest = allowed.summary.version;
-    let version = stored.meta.version;
-    let members = doc
-        .members
+    let names = Names::load(&p.state, p.lang()).await?;
+    page(&ProjectPage::new(&p, &stored, &names))
+}
+
+fn member_views(doc: &Project, lang: Lang) -> Vec<MemberView> {
+    doc.members
         .iter()
         .map(|m| MemberView {
             mark: role_mark(m.role),
             name: view::text(&m.name, lang).to_owned(),
             kind: lang.t(&format!("web.member-kind.{}", kebab(&m.kind))),
         })
-        .collect();
-    let fields = doc
-        .application
+        .collect()
+}
+
+fn field_views(doc: &Project, lang: Lang) -> Vec<FieldView> {
+    let en = lang == Lang::En;
+    doc.application
         .fields()
         .into_iter()
         .map(|(k, t)| FieldView {
@@ -114,15 +105,11 @@ pub async fn show(p: ProjectAt<View>, Query(q): Query<VersionQuery>) -> AppResul
                 .map(|t| view::text(t, lang).to_owned())
                 .unwrap_or_default(),
         })
-        .collect();
-    let contact = doc.application.contact.as_ref().map(|c| {
-        [Some(c.name.clone()), c.tel.clone(), c.email.clone()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" · ")
-    });
-    let orgs = names
+        .collect()
+}
+
+fn org_views(allowed: &Allowed, names: &Names, lang: Lang) -> Vec<OrgView> {
+    names
         .orgs()
         .iter()
         .map(|o| OrgView {
@@ -132,51 +119,79 @@ pub async fn show(p: ProjectAt<View>, Query(q): Query<VersionQuery>) -> AppResul
             member: allowed.orgs.contains(&o.id),
             owner: o.id == allowed.summary.owner,
         })
-        .collect();
-    let version_line = lang.tf(
-        "web.project.version-line",
-        &[
-            ("version", &version),
-            ("when", &view::when(stored.meta.created_at)),
-            ("author", &names.user(stored.meta.author)),
-            ("note", &stored.meta.note),
-        ],
-    );
-    page(&ProjectPage {
-        ctx,
-        id,
-        name: view::text(&p.name, lang).to_owned(),
-        municipality: format!(
-            "{} ({})",
-            view::text(&p.municipality.name, lang),
-            p.municipality.code
-        ),
-        area: p.area.as_ref().map(|a| a.get(en).to_owned()),
-        category: lang.t(&format!("web.category.{}", kebab(&p.category))),
-        horizon: format!(
-            "{}–{} ({})",
-            view::fy(lang, doc.horizon.first),
-            view::fy(lang, doc.horizon.last),
-            lang.tf("report.n_years", &[("n", &doc.horizon.len())])
-        ),
-        version,
-        latest,
-        is_latest: version == latest,
-        can_edit,
-        version_line,
-        old_version_banner: lang.tf(
-            "web.project.old-version",
-            &[("version", &version), ("latest", &latest)],
-        ),
-        restore_confirm: lang.tf("web.versions.confirm-restore", &[("version", &version)]),
-        summary: p.summary.as_ref().map(|s| s.get(en).to_owned()),
-        eval,
-        programs: crate::programs_view::program_views(doc, lang),
-        members,
-        fields,
-        contact,
-        orgs,
-    })
+        .collect()
+}
+
+impl<'a> ProjectPage<'a> {
+    /// The page of version `stored` of the project `p` shows.
+    fn new(p: &'a ProjectAt<View>, stored: &StoredVersion, names: &Names) -> ProjectPage<'a> {
+        let (lang, en) = (p.lang(), p.ctx.en());
+        let doc = &stored.document;
+        let eval = service::evaluate(doc)
+            .map(|e| view::eval_view(doc, &e, lang))
+            .map_err(|e| {
+                let mut m = e.message(lang);
+                for problem in e.problems(lang) {
+                    m.push_str(" / ");
+                    m.push_str(&problem);
+                }
+                m
+            });
+        let project = &doc.project;
+        let latest = p.allowed.summary.version;
+        let version = stored.meta.version;
+        let contact = doc.application.contact.as_ref().map(|c| {
+            [Some(c.name.clone()), c.tel.clone(), c.email.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ")
+        });
+        let version_line = lang.tf(
+            "web.project.version-line",
+            &[
+                ("version", &version),
+                ("when", &view::when(stored.meta.created_at)),
+                ("author", &names.user(stored.meta.author)),
+                ("note", &stored.meta.note),
+            ],
+        );
+        ProjectPage {
+            ctx: &p.ctx,
+            id: p.id(),
+            name: view::text(&project.name, lang).to_owned(),
+            municipality: format!(
+                "{} ({})",
+                view::text(&project.municipality.name, lang),
+                project.municipality.code
+            ),
+            area: project.area.as_ref().map(|a| a.get(en).to_owned()),
+            category: lang.t(&format!("web.category.{}", kebab(&project.category))),
+            horizon: format!(
+                "{}–{} ({})",
+                view::fy(lang, doc.horizon.first),
+                view::fy(lang, doc.horizon.last),
+                lang.tf("report.n_years", &[("n", &doc.horizon.len())])
+            ),
+            version,
+            latest,
+            is_latest: version == latest,
+            can_edit: p.may(Action::EditProject),
+            version_line,
+            old_version_banner: lang.tf(
+                "web.project.old-version",
+                &[("version", &version), ("latest", &latest)],
+            ),
+            restore_confirm: lang.tf("web.versions.confirm-restore", &[("version", &version)]),
+            summary: project.summary.as_ref().map(|s| s.get(en).to_owned()),
+            eval,
+            programs: crate::programs_view::program_views(doc, lang),
+            members: member_views(doc, lang),
+            fields: field_views(doc, lang),
+            contact,
+            orgs: org_views(&p.allowed, names, lang),
+        }
+    }
 }
 
 pub async fn download(p: ProjectAt<View>, Query(q): Query<VersionQuery>) -> AppResult<Response> {

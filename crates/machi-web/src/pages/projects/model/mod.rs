@@ -48,7 +48,7 @@ use crate::pages::common::{Names, conflict_header, page, page_with};
 use crate::service::projects as service;
 use crate::view::{self};
 
-use apply::{Applied, Submitted, apply, merge};
+use apply::{Applied, Problem, Submitted, apply, merge};
 use grid::ModelForm;
 use results::{Results, entry_name};
 
@@ -138,29 +138,9 @@ pub async fn submit(
     let base_v = base_version(&f)?;
     let base = p.version(Some(base_v)).await?;
     let doc = &base.document;
-    let applied = apply(doc, &f, lang);
-    let op = f.get("op");
-    if op != "save" {
-        // Add a row or recalculate: show the form again, save nothing.
-        let problems = applied.as_ref().err().cloned().unwrap_or_default();
-        let form = ModelForm::from_submitted(&f, doc, lang, &problems, op.strip_prefix("add-"));
-        let results = Results::from(&applied, lang);
-        return render(&p, doc, StatusCode::OK, form, results, None);
-    }
-    let applied = match applied {
-        Ok(a) => a,
-        Err(problems) => {
-            let form = ModelForm::from_submitted(&f, doc, lang, &problems, None);
-            let results = Results::failed(&problems, lang);
-            return render(
-                &p,
-                doc,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form,
-                results,
-                None,
-            );
-        }
+    let applied = match (f.get("op"), apply(doc, &f, lang)) {
+        ("save", Ok(applied)) => applied,
+        (op, applied) => return again(&p, doc, &f, &applied, op),
     };
     let note = match f.get("note").trim() {
         "" => ctx.t("web.note.model-edited").to_owned(),
@@ -186,6 +166,40 @@ pub async fn submit(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The form again, nothing saved: after "add a row" or "recalculate" (200),
+/// or a save whose grid has problems (422, each named by row and year).
+fn again(
+    p: &ProjectAt<Edit>,
+    doc: &Project,
+    f: &Submitted,
+    applied: &Result<Applied, Vec<Problem>>,
+    op: &str,
+) -> AppResult<Response> {
+    let lang = p.lang();
+    let problems = applied.as_ref().err().cloned().unwrap_or_default();
+    if op == "save" {
+        let form = ModelForm::from_submitted(f, doc, lang, &problems, None);
+        let results = Results::failed(&problems, lang);
+        return render(
+            p,
+            doc,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form,
+            results,
+            None,
+        );
+    }
+    let form = ModelForm::from_submitted(f, doc, lang, &problems, op.strip_prefix("add-"));
+    render(
+        p,
+        doc,
+        StatusCode::OK,
+        form,
+        Results::from(applied, lang),
+        None,
+    )
 }
 
 /// The editor page with `form` and `results`.
