@@ -361,9 +361,14 @@ pub fn render_error(ctx: &Ctx, err: AppError) -> Response {
     } else {
         tracing::info!(code = err.code(), cause = %err, "request refused");
     }
-    if ctx.api {
+    let mut res = if ctx.api {
         json::render(ctx.lang, &err)
     } else {
         html::render(ctx, &err)
+    };
+    if let Some(s) = err.retry_after() {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(s));
     }
+    res
 }

@@ -94,7 +94,7 @@ pub async fn list(s: Signed) -> AppResult<Json<ProjectList>> {
     ))]
 pub async fn create(s: Can<CreateProject>, body: Bytes) -> AppResult<Response> {
     let raw: CreateRaw<'_> = json_body(&body)?;
-    let document = service::parse_project(raw.document.get(), Some("json"))?;
+    let document = service::parse_upload(&s.state, raw.document.get().to_owned(), "json").await?;
     let note = raw
         .note
         .unwrap_or_else(|| s.ctx.t("web.note.created-api").to_owned());
@@ -150,7 +150,7 @@ pub async fn get(
     ))]
 pub async fn save(p: ProjectAt<Edit>, body: Bytes) -> AppResult<Json<Saved>> {
     let raw: SaveRaw<'_> = json_body(&body)?;
-    let document = service::parse_project(raw.document.get(), Some("json"))?;
+    let document = service::parse_upload(&p.state, raw.document.get().to_owned(), "json").await?;
     let note = raw
         .note
         .unwrap_or_else(|| p.ctx.t("web.note.saved-api").to_owned());
@@ -291,9 +291,9 @@ struct PreviewRaw<'a> {
         (status = 404, body = ErrorResponse),
         (status = 422, body = ErrorResponse),
     ))]
-pub async fn preview(_p: ProjectAt<Edit>, body: Bytes) -> AppResult<Response> {
+pub async fn preview(p: ProjectAt<Edit>, body: Bytes) -> AppResult<Response> {
     let raw: PreviewRaw<'_> = json_body(&body)?;
-    let document = service::parse_project(raw.document.get(), Some("json"))?;
+    let document = service::parse_upload(&p.state, raw.document.get().to_owned(), "json").await?;
     document.validate()?;
     let eval = service::evaluate(&document)?;
     let json = machi_report::json(&document, &eval);

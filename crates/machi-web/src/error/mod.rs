@@ -84,6 +84,18 @@ pub enum AppError {
         /// The latest version.
         current: i64,
     },
+    /// Every turn to parse an upload is taken; try again shortly.
+    #[error("busy parsing other uploads")]
+    Busy {
+        /// Seconds to wait before trying again.
+        seconds: u64,
+    },
+    /// An uploaded file took longer than allowed to read.
+    #[error("parsing took longer than {seconds} s")]
+    ParseTimeout {
+        /// The limit.
+        seconds: u64,
+    },
     /// The body is larger than allowed.
     #[error("payload too large")]
     PayloadTooLarge,
@@ -110,6 +122,8 @@ impl AppError {
             AppError::IdChanged { .. } => "id-changed",
             AppError::Duplicate { .. } => "duplicate",
             AppError::Conflict { .. } => "conflict",
+            AppError::Busy { .. } => "busy",
+            AppError::ParseTimeout { .. } => "parse-timeout",
             AppError::PayloadTooLarge => "payload-too-large",
             AppError::Internal(_) => "internal",
         }
@@ -129,8 +143,20 @@ impl AppError {
             | AppError::InvalidImport { .. }
             | AppError::IdChanged { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Duplicate { .. } | AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::ParseTimeout { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Seconds to wait before trying again, for a `Retry-After` header
+    /// (RFC 9110 §10.2.3).
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::Throttled { minutes } => u64::try_from(*minutes).ok().map(|m| m * 60),
+            AppError::Busy { seconds } => Some(*seconds),
+            _ => None,
         }
     }
 
@@ -139,6 +165,9 @@ impl AppError {
         let key = format!("web.error.{}", self.code());
         match self {
             AppError::Throttled { minutes } => lang.tf(&key, &[("minutes", minutes)]),
+            AppError::Busy { seconds } | AppError::ParseTimeout { seconds } => {
+                lang.tf(&key, &[("seconds", seconds)])
+            }
             AppError::InvalidField { field } => {
                 let label = field_label(lang, field);
                 lang.tf(&key, &[("field", &label)])
@@ -255,6 +284,8 @@ mod tests {
                 base: 1,
                 current: 2,
             },
+            AppError::Busy { seconds: 10 },
+            AppError::ParseTimeout { seconds: 15 },
             AppError::PayloadTooLarge,
             AppError::Internal("boom".into()),
         ];

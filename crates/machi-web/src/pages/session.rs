@@ -143,10 +143,9 @@ fn refused(ctx: &Ctx, e: &AppError, f: &LoginForm) -> AppResult<Response> {
         next: safe_next(f.next.as_deref()),
     };
     let mut res = page_with(e.status(), &t)?;
-    if let AppError::Throttled { minutes } = e
-        && let Ok(v) = HeaderValue::from_str(&(minutes * 60).to_string())
-    {
-        res.headers_mut().insert(header::RETRY_AFTER, v);
+    if let Some(s) = e.retry_after() {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(s));
     }
     Ok(res)
 }

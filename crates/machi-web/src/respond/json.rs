@@ -100,10 +100,5 @@ pub fn render(lang: Lang, err: &AppError) -> Response {
         header::CONTENT_LANGUAGE,
         HeaderValue::from_static(lang.code()),
     );
-    if let AppError::Throttled { minutes } = err
-        && let Ok(v) = HeaderValue::from_str(&(minutes * 60).to_string())
-    {
-        res.headers_mut().insert(header::RETRY_AFTER, v);
-    }
     res
 }

@@ -117,6 +117,15 @@ pub fn parse_project(text: &str, format: Option<&str>) -> AppResult<Project> {
     parsed.map_err(AppError::InvalidProject)
 }
 
+/// [`parse_project`] off the request threads ([`AppState::parse`]): what
+/// every upload and API body of a whole document goes through.
+pub async fn parse_upload(state: &AppState, text: String, format: &str) -> AppResult<Project> {
+    let format = format.to_owned();
+    state
+        .parse(move || parse_project(&text, Some(&format)))
+        .await?
+}
+
 /// Creates a project owned by the user's organisation.
 pub async fn create(
     state: &AppState,
@@ -262,13 +271,14 @@ pub async fn import(
 ) -> AppResult<VersionMeta> {
     allowed.require(user, Action::EditProject)?;
     let format = Format::detect(file, bytes);
-    let project =
-        machi_report::import::import(&based_on.document, format, bytes).map_err(|errors| {
-            AppError::InvalidImport {
-                file: file.to_owned(),
-                errors,
-            }
-        })?;
+    let (base, data) = (based_on.document.clone(), bytes.to_vec());
+    let parsed = state
+        .parse(move || machi_report::import::import(&base, format, &data))
+        .await?;
+    let project = parsed.map_err(|errors| AppError::InvalidImport {
+        file: file.to_owned(),
+        errors,
+    })?;
     let note_key = match format {
         Format::Xlsx => "web.note.imported-xlsx",
         Format::Csv => "web.note.imported-csv",

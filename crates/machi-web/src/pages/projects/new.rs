@@ -251,8 +251,8 @@ pub async fn create_from_file(s: Can<CreateProject>, mp: Multipart) -> AppResult
     let Ok(text) = String::from_utf8(bytes) else {
         return fail(vec![ctx.t("web.error.not-utf8").to_owned()]);
     };
-    let text = text.trim_start_matches('\u{feff}');
-    match service::parse_project(text, Some(&name)) {
+    let text = text.trim_start_matches('\u{feff}').to_owned();
+    match service::parse_upload(&s.state, text, &name).await {
         Ok(project) => {
             let note = ctx.tf1("web.note.uploaded", "file", &name);
             create(&s, &project, &note, blank()).await
