@@ -133,8 +133,13 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
         api,
     };
 
-    // 3. CSRF.
+    // 3. Where a write comes from, what it carries, and its CSRF token.
     let mut req = req;
+    if is_unsafe(req.method())
+        && let Err(e) = same_origin(req.headers()).and_then(|()| api_body_is_json(&req, &ctx))
+    {
+        return render_error(&ctx, e);
+    }
     if is_unsafe(req.method()) && !csrf_exempt(&req, &ctx) {
         let (r, submitted) = match submitted_csrf(req, state.config().max_upload_bytes).await {
             Ok(x) => x,
@@ -153,16 +158,25 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
     // 4. The handler.
     req.extensions_mut().insert(ctx.clone());
     let res = next.run(req).await;
+    let limit = state.config().max_upload_bytes;
 
     // 5. Errors.
     let mut res = if let Some(ErrorMarker(err)) = res.extensions().get::<ErrorMarker>().cloned() {
         render_error(&ctx, (*err).clone())
+    } else if res.status() == StatusCode::PAYLOAD_TOO_LARGE && is_rejection(&res) {
+        render_error(&ctx, AppError::PayloadTooLarge { limit })
     } else if is_rejection(&res) {
         let detail = rejection_detail(res).await;
         render_error(&ctx, AppError::InvalidRequest { detail })
     } else {
         res
     };
+    if ctx.user.is_some() && !res.headers().contains_key(header::CACHE_CONTROL) {
+        // Pages and answers behind a log-in are never kept by a browser or
+        // a proxy (RFC 9111 §5.2.2.5).
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if let Some(t) = new_pre_csrf
         && let Ok(v) = HeaderValue::from_str(&auth::set_cookie(
             PRE_CSRF_COOKIE,
@@ -287,13 +301,54 @@ fn content_type(headers: &HeaderMap) -> &str {
         .unwrap_or("")
 }
 
-fn csrf_exempt(req: &Request, ctx: &Ctx) -> bool {
-    if !ctx.api {
-        return false;
+/// API calls without a session carry no token (they fail with 401 in the
+/// handler, or are the log-in itself, whose JSON body a cross-site form
+/// cannot send: see [`api_body_is_json`]).
+fn csrf_exempt(_req: &Request, ctx: &Ctx) -> bool {
+    ctx.api && ctx.user.is_none()
+}
+
+/// A write to the API must be JSON (`application/json`): a cross-site HTML
+/// form can send only url-encoded, multipart or plain-text bodies without a
+/// CORS pre-flight, which machi never grants — so no other site can make a
+/// browser log in or write through the API (OWASP CSRF Prevention Cheat
+/// Sheet, "Use of Custom Request Headers" / content-type checks). `DELETE`
+/// carries no body and needs none.
+fn api_body_is_json(req: &Request, ctx: &Ctx) -> AppResult<()> {
+    if !ctx.api || req.method() == Method::DELETE {
+        return Ok(());
     }
-    let json = content_type(req.headers()).starts_with("application/json");
-    let login = req.uri().path() == "/api/v1/session" && req.method() == Method::POST;
-    (login && json) || ctx.user.is_none()
+    let ct = content_type(req.headers()).to_ascii_lowercase();
+    let essence = ct.split(';').next().unwrap_or("").trim();
+    if essence == "application/json" {
+        Ok(())
+    } else {
+        Err(AppError::UnsupportedMediaType)
+    }
+}
+
+/// A write whose `Origin` header names another site is refused (the
+/// browser sends it with every cross-origin POST; RFC 6454 §7, OWASP CSRF
+/// Prevention Cheat Sheet, "Verifying Origin With Standard Headers"). Only
+/// the host and port are compared: behind a TLS proxy the scheme seen here
+/// differs from the browser's. A request without `Origin` (an older browser,
+/// a script) is left to the CSRF token.
+fn same_origin(headers: &HeaderMap) -> AppResult<()> {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let origin_host = origin
+        .split_once("://")
+        .map_or("", |(_, rest)| rest.trim_end_matches('/'));
+    if !host.is_empty() && origin_host.eq_ignore_ascii_case(host) {
+        Ok(())
+    } else {
+        Err(AppError::Csrf)
+    }
 }
 
 /// The CSRF token a request submits: the header, else the `csrf` field of
@@ -312,7 +367,7 @@ async fn submitted_csrf(req: Request, limit: usize) -> AppResult<(Request, Optio
     let (parts, body) = req.into_parts();
     let bytes = to_bytes(body, limit)
         .await
-        .map_err(|_| AppError::PayloadTooLarge)?;
+        .map_err(|_| AppError::PayloadTooLarge { limit })?;
     let token = if form {
         serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
             .ok()

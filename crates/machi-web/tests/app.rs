@@ -1247,6 +1247,165 @@ async fn page_and_api_twins_share_permissions(app: &TestApp) {
     assert!(checked > 80, "checked {checked} pairs");
 }
 
+/// Log-in CSRF through the API (issue 15 item 7): a cross-site form can post
+/// `text/plain`, never `application/json`; and a write naming another site
+/// in `Origin` is refused. Nothing is stored, no cookie set.
+async fn api_writes_are_json_and_from_this_site(app: &TestApp) {
+    let w = world(app).await;
+    let body = json!({"email": OFFICER, "password": PASSWORD}).to_string();
+    let mut c = app.client();
+    let r = c
+        .send(
+            Method::POST,
+            "/api/v1/session?lang=en",
+            Some("text/plain"),
+            body.clone().into_bytes(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 415, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "unsupported-media-type");
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("application/json"))
+    );
+    assert!(
+        r.set_cookies()
+            .iter()
+            .all(|c| !c.starts_with("machi_session="))
+    );
+    // The same body as JSON but from another site's page.
+    let evil = [("origin", "https://evil.example".to_owned())];
+    let r = c
+        .send(
+            Method::POST,
+            "/api/v1/session",
+            Some("application/json"),
+            body.clone().into_bytes(),
+            &evil,
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(
+        r.set_cookies()
+            .iter()
+            .all(|c| !c.starts_with("machi_session="))
+    );
+    // A page form from another site, even with the right token.
+    let mut page = app.logged_in(OFFICER).await;
+    // A page of the session gives its token.
+    assert_eq!(
+        page.get(&format!("/projects/{}", w.project)).await.status,
+        200
+    );
+    let token = page.csrf.clone().unwrap_or_default();
+    let path = format!("/projects/{}/organisations", w.project);
+    let company_b = w.company_b.to_string();
+    let form = serde_urlencoded::to_string([("org", company_b.as_str()), ("csrf", token.as_str())])
+        .expect("form");
+    let r = page
+        .send(
+            Method::POST,
+            &path,
+            Some("application/x-www-form-urlencoded"),
+            form.clone().into_bytes(),
+            &evil,
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let orgs = app
+        .store()
+        .project_organisations(w.project)
+        .await
+        .expect("orgs");
+    assert!(!orgs.contains(&w.company_b));
+    // From this site it goes through.
+    let own = [("origin", format!("http://{}", page.addr))];
+    let r = page
+        .send(
+            Method::POST,
+            &path,
+            Some("application/x-www-form-urlencoded"),
+            form.into_bytes(),
+            &own,
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    // And the JSON log-in from no site at all (a script) works.
+    let r = c
+        .send(
+            Method::POST,
+            "/api/v1/session",
+            Some("application/json; charset=utf-8"),
+            body.into_bytes(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+/// Over-size bodies are 413 with the limit named in the user's language
+/// (issue 15 item 9), and nothing behind a log-in may be cached.
+async fn oversize_is_413_and_logged_in_answers_are_not_cached(app: &TestApp) {
+    let w = world(app).await;
+    let mut c = app.client();
+    assert_eq!(c.api_login(OFFICER, PASSWORD).await.status, 200);
+    let big = json!({"base_version": 1, "document": {"x": "a".repeat(6 * 1024 * 1024)}});
+    let r = c
+        .api(
+            Method::PUT,
+            &format!("/api/v1/projects/{}?lang=en", w.project),
+            Some(big),
+        )
+        .await;
+    assert_eq!(r.status, 413, "{}", &r.body[..r.body.len().min(300)]);
+    assert_eq!(r.json()["error"]["code"], "payload-too-large");
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("5 MB")),
+        "{}",
+        r.body
+    );
+    let (v, _, _) = app.latest(w.project).await;
+    assert_eq!(v, 1, "nothing saved");
+    // The import page: the same, in Japanese, as a page.
+    let mut page = app.logged_in(OFFICER).await;
+    let r = page
+        .import(
+            &format!("/projects/{}/import", w.project),
+            1,
+            "big.csv",
+            &vec![b'a'; 6 * 1024 * 1024],
+        )
+        .await;
+    assert_eq!(r.status, 413);
+    assert!(
+        r.body.contains("data-code=\"payload-too-large\""),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("5 MB"), "{}", r.body);
+    // Behind a log-in: no-store, pages and API alike; the log-in page is public.
+    for path in [format!("/projects/{}", w.project), "/dashboard".to_owned()] {
+        assert_eq!(
+            page.get(&path).await.header("cache-control"),
+            "no-store",
+            "{path}"
+        );
+    }
+    let r = c
+        .api(
+            Method::GET,
+            &format!("/api/v1/projects/{}", w.project),
+            None,
+        )
+        .await;
+    assert_eq!(r.header("cache-control"), "no-store");
+    assert_eq!(app.client().get("/login").await.header("cache-control"), "");
+}
+
 stories!(
     login_page_is_japanese_by_default_and_switches_to_english,
     login_success_sets_a_safe_cookie_and_stores_only_its_hash,
@@ -1267,6 +1426,8 @@ stories!(
     admin_creates_a_user_who_can_log_in,
     demo_data_loads_once_and_respects_consortia,
     page_and_api_twins_share_permissions,
+    api_writes_are_json_and_from_this_site,
+    oversize_is_413_and_logged_in_answers_are_not_cached,
 );
 
 /// The OpenAPI document, snapshot-tested: a change to the API shows up in

@@ -5,13 +5,14 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::Query;
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
 use machi_report::import::Format;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 use super::projects::saved;
-use super::types::{Saved, VersionParams};
-use crate::error::AppResult;
+use super::types::{Saved, VersionParams, json_body};
+use crate::error::{AppError, AppResult};
 use crate::extract::{Edit, ProjectAt, View};
 use crate::respond::json::ErrorResponse;
 use crate::service::projects as service;
@@ -50,40 +51,43 @@ async fn export(p: &ProjectAt<View>, version: Option<i64>, format: Format) -> Ap
     Ok(service::export(&p.allowed, &stored, format, p.lang())?.into_response())
 }
 
-/// Where an import goes.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct ImportParams {
+/// A spreadsheet to import.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRequest {
     /// The version the file was edited from; 409 if someone saved since.
     pub base_version: i64,
     /// The file's name (`.xlsx` or `.csv`; else the content decides).
-    pub file: Option<String>,
-    /// Language of messages: `ja` (default) or `en`.
-    #[expect(dead_code, reason = "documents `?lang=`, which the middleware reads")]
-    pub lang: Option<String>,
+    #[serde(default)]
+    pub file_name: String,
+    /// The file, base64-encoded (RFC 4648 §4).
+    pub content_base64: String,
 }
 
-/// Imports an XLSX workbook or a CSV in the export's layout (the body is
-/// the file) and saves it as the next version.
+/// Imports an XLSX workbook or a CSV in the export's layout and saves it as
+/// the next version. The body is JSON, like every write to the API.
 #[utoipa::path(post, path = "/api/v1/projects/{id}/import", tag = "transfer",
     security(("session" = [], "csrf" = [])),
-    params(("id" = i64, Path, description = "Project id"), ImportParams),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The XLSX or CSV file"),
+    params(("id" = i64, Path, description = "Project id")),
+    request_body = ImportRequest,
     responses(
         (status = 200, body = Saved),
+        (status = 400, description = "The body is not JSON of this shape, or `content_base64` is not base64", body = ErrorResponse),
         (status = 401, body = ErrorResponse),
         (status = 403, body = ErrorResponse),
         (status = 404, body = ErrorResponse),
         (status = 409, body = ErrorResponse),
         (status = 422, description = "The file cannot be read, or the result is invalid; `import_problems` or `problems` say where", body = ErrorResponse),
     ))]
-pub async fn import(
-    p: ProjectAt<Edit>,
-    Query(q): Query<ImportParams>,
-    body: Bytes,
-) -> AppResult<Json<Saved>> {
-    let file = q.file.unwrap_or_default();
-    let base = p.version(Some(q.base_version)).await?;
-    let (state, lang) = (&p.state, p.lang());
-    let meta = service::import(state, p.user(), &p.allowed, &base, &file, &body, lang).await?;
+pub async fn import(p: ProjectAt<Edit>, body: Bytes) -> AppResult<Json<Saved>> {
+    let req: ImportRequest = json_body(&body)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(req.content_base64.trim())
+        .map_err(|e| AppError::InvalidRequest {
+            detail: format!("content_base64: {e}"),
+        })?;
+    let base = p.version(Some(req.base_version)).await?;
+    let (state, lang, file) = (&p.state, p.lang(), &req.file_name);
+    let meta = service::import(state, p.user(), &p.allowed, &base, file, &bytes, lang).await?;
     saved(&p, &meta).await
 }

@@ -97,8 +97,14 @@ pub enum AppError {
         seconds: u64,
     },
     /// The body is larger than allowed.
-    #[error("payload too large")]
-    PayloadTooLarge,
+    #[error("payload larger than {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A write to the API that is not JSON.
+    #[error("the body must be application/json")]
+    UnsupportedMediaType,
     /// Anything else; the detail goes to the log, never to the user.
     #[error("internal error: {0}")]
     Internal(String),
@@ -124,7 +130,8 @@ impl AppError {
             AppError::Conflict { .. } => "conflict",
             AppError::Busy { .. } => "busy",
             AppError::ParseTimeout { .. } => "parse-timeout",
-            AppError::PayloadTooLarge => "payload-too-large",
+            AppError::PayloadTooLarge { .. } => "payload-too-large",
+            AppError::UnsupportedMediaType => "unsupported-media-type",
             AppError::Internal(_) => "internal",
         }
     }
@@ -145,7 +152,8 @@ impl AppError {
             AppError::Duplicate { .. } | AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::ParseTimeout { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -167,6 +175,9 @@ impl AppError {
             AppError::Throttled { minutes } => lang.tf(&key, &[("minutes", minutes)]),
             AppError::Busy { seconds } | AppError::ParseTimeout { seconds } => {
                 lang.tf(&key, &[("seconds", seconds)])
+            }
+            AppError::PayloadTooLarge { limit } => {
+                lang.tf(&key, &[("limit", &bytes_label(*limit))])
             }
             AppError::InvalidField { field } => {
                 let label = field_label(lang, field);
@@ -203,6 +214,19 @@ impl AppError {
             AppError::InvalidImport { errors, .. } => errors.messages(lang),
             _ => Vec::new(),
         }
+    }
+}
+
+/// A size for people: `5 MB`, `512 KB` (binary units, as file managers
+/// show them), or bytes.
+fn bytes_label(n: usize) -> String {
+    const MB: usize = 1024 * 1024;
+    if n >= MB && n.is_multiple_of(MB) {
+        format!("{} MB", n / MB)
+    } else if n >= 1024 && n.is_multiple_of(1024) {
+        format!("{} KB", n / 1024)
+    } else {
+        format!("{n} bytes")
     }
 }
 
@@ -286,7 +310,10 @@ mod tests {
             },
             AppError::Busy { seconds: 10 },
             AppError::ParseTimeout { seconds: 15 },
-            AppError::PayloadTooLarge,
+            AppError::PayloadTooLarge {
+                limit: 5 * 1024 * 1024,
+            },
+            AppError::UnsupportedMediaType,
             AppError::Internal("boom".into()),
         ];
         for e in all {

@@ -306,7 +306,7 @@ impl Resp {
 }
 
 pub struct Client {
-    addr: SocketAddr,
+    pub addr: SocketAddr,
     pub cookies: BTreeMap<String, String>,
     /// The CSRF token last seen (hidden form field or API session).
     pub csrf: Option<String>,
