@@ -505,6 +505,23 @@ pub(crate) const INSERT_USER: &str = "INSERT INTO users (organisation_id, email,
 pub(crate) const INSERT_LOGIN_ATTEMPT: &str =
     "INSERT INTO login_attempts (email, success, at) VALUES ($1, $2, $3)";
 
+/// Takes one attempt from a throttling bucket (`$1` key, `$2` now, `$3` the
+/// start of the current window: now minus its length), returning the
+/// attempts its window holds. The `CASE`s read the row as it was, on both
+/// backends, so a stale window restarts at 1.
+pub(crate) const TAKE_LOGIN_ATTEMPT: &str = "INSERT INTO login_throttle (key, window_start, attempts) VALUES ($1, $2, 1) \
+     ON CONFLICT (key) DO UPDATE SET \
+     attempts = CASE WHEN login_throttle.window_start <= $3 THEN 1 ELSE login_throttle.attempts + 1 END, \
+     window_start = CASE WHEN login_throttle.window_start <= $3 THEN $2 ELSE login_throttle.window_start END \
+     RETURNING attempts";
+
+/// Gives one attempt back to a bucket (`$1` key).
+pub(crate) const RELEASE_LOGIN_ATTEMPT: &str =
+    "UPDATE login_throttle SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0";
+
+/// Empties a bucket (`$1` key).
+pub(crate) const CLEAR_LOGIN_ATTEMPTS: &str = "DELETE FROM login_throttle WHERE key = $1";
+
 /// Inserts a session (`$1` to `$5`: token hash, user, CSRF token, creation
 /// and expiry times).
 pub(crate) const INSERT_SESSION: &str = "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \

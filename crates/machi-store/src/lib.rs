@@ -124,10 +124,24 @@ pub trait Store: Send + Sync + 'static {
 
     // Log-in throttling.
 
-    /// Records a log-in attempt.
+    /// Records a log-in attempt (the history; throttling uses the buckets
+    /// below).
     async fn record_login(&self, email: &str, success: bool, at: DateTime<Utc>) -> Result<()>;
-    /// Failed attempts for `email` since `since` (after the last success).
-    async fn failed_logins_since(&self, email: &str, since: DateTime<Utc>) -> Result<u32>;
+    /// Takes one attempt from the throttling bucket `key` and returns how
+    /// many attempts its window now holds, this one included. Atomic (one
+    /// upsert), so concurrent attempts — on any number of app servers
+    /// sharing the database — each see a different count. A window that
+    /// started at or before `now - window` starts again at 1.
+    async fn take_login_attempt(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window: chrono::TimeDelta,
+    ) -> Result<u32>;
+    /// Gives one attempt back to the bucket `key`.
+    async fn release_login_attempt(&self, key: &str) -> Result<()>;
+    /// Empties the bucket `key`.
+    async fn clear_login_attempts(&self, key: &str) -> Result<()>;
 
     // Sessions.
 

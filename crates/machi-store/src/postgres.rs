@@ -289,20 +289,38 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn failed_logins_since(&self, email: &str, since: DateTime<Utc>) -> Result<u32> {
-        // Strictly after the last success: a success resets the count.
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM login_attempts \
-             WHERE email = $1 AND NOT success AND at >= $2 \
-             AND at > COALESCE((SELECT MAX(at) FROM login_attempts \
-                                WHERE email = $1 AND success), '-infinity'::timestamptz)",
-        )
-        .bind(normalise_email(email))
-        .bind(since)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db)?;
+    async fn take_login_attempt(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window: chrono::TimeDelta,
+    ) -> Result<u32> {
+        let n: i64 = sqlx::query_scalar(common::TAKE_LOGIN_ATTEMPT)
+            .bind(key)
+            .bind(now)
+            .bind(now - window)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
         Ok(common::count_u32(n))
+    }
+
+    async fn release_login_attempt(&self, key: &str) -> Result<()> {
+        sqlx::query(common::RELEASE_LOGIN_ATTEMPT)
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn clear_login_attempts(&self, key: &str) -> Result<()> {
+        sqlx::query(common::CLEAR_LOGIN_ATTEMPTS)
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
     }
 
     async fn create_session(&self, session: NewSession) -> Result<()> {

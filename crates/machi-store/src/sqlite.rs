@@ -367,22 +367,38 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn failed_logins_since(&self, email: &str, since: DateTime<Utc>) -> Result<u32> {
-        let email = normalise_email(email);
-        // Strictly after the last success: a success resets the count.
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM login_attempts \
-             WHERE email = ? AND success = 0 AND at >= ? \
-             AND at > COALESCE((SELECT MAX(at) FROM login_attempts \
-                                WHERE email = ? AND success = 1), '')",
-        )
-        .bind(&email)
-        .bind(sqlite_time(since))
-        .bind(&email)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db)?;
+    async fn take_login_attempt(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window: chrono::TimeDelta,
+    ) -> Result<u32> {
+        let n: i64 = sqlx::query_scalar(common::TAKE_LOGIN_ATTEMPT)
+            .bind(key)
+            .bind(sqlite_time(now))
+            .bind(sqlite_time(now - window))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
         Ok(common::count_u32(n))
+    }
+
+    async fn release_login_attempt(&self, key: &str) -> Result<()> {
+        sqlx::query(common::RELEASE_LOGIN_ATTEMPT)
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn clear_login_attempts(&self, key: &str) -> Result<()> {
+        sqlx::query(common::CLEAR_LOGIN_ATTEMPTS)
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
     }
 
     async fn create_session(&self, session: NewSession) -> Result<()> {

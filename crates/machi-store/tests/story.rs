@@ -671,78 +671,83 @@ async fn login_attempts(db: &Db) {
     let store = &*db.store;
     let t0 = at("2026-04-01T09:00:00Z");
     let m = |minutes| t0 + Duration::minutes(minutes);
-    let email = "officer@city.kurume.lg.jp";
+    let window = Duration::minutes(15);
+    // The history of attempts is kept.
     store
-        .record_login(email, false, m(0))
+        .record_login("officer@city.kurume.lg.jp", false, m(0))
         .await
         .expect("recorded");
-    store
-        .record_login(email, false, m(1))
+    // A bucket counts the attempts of its window…
+    let key = "account:officer@city.kurume.lg.jp";
+    for expected in 1..=3 {
+        let n = store
+            .take_login_attempt(key, m(1), window)
+            .await
+            .expect("taken");
+        assert_eq!(n, expected);
+    }
+    // …each bucket apart…
+    let other = store
+        .take_login_attempt("client:192.0.2.1", m(1), window)
         .await
-        .expect("recorded");
-    store
-        .record_login(email, true, m(2))
-        .await
-        .expect("recorded");
-    store
-        .record_login(email, false, m(3))
-        .await
-        .expect("recorded");
-    // The same address in other case is the same account.
-    store
-        .record_login("Officer@City.Kurume.LG.JP", false, m(4))
-        .await
-        .expect("recorded");
-    store
-        .record_login("someone@else.jp", false, m(4))
-        .await
-        .expect("recorded");
+        .expect("taken");
+    assert_eq!(other, 1);
+    // …gives one back, or is emptied…
+    store.release_login_attempt(key).await.expect("released");
+    assert_eq!(
+        store
+            .take_login_attempt(key, m(2), window)
+            .await
+            .expect("taken"),
+        3
+    );
+    store.clear_login_attempts(key).await.expect("cleared");
+    assert_eq!(
+        store
+            .take_login_attempt(key, m(3), window)
+            .await
+            .expect("taken"),
+        1
+    );
+    // …never below zero…
+    store.release_login_attempt(key).await.expect("released");
+    store.release_login_attempt(key).await.expect("released");
+    assert_eq!(
+        store
+            .take_login_attempt(key, m(4), window)
+            .await
+            .expect("taken"),
+        1
+    );
+    // …and starts again once its window has passed (the window began at m(3)).
+    assert_eq!(
+        store
+            .take_login_attempt(key, m(17), window)
+            .await
+            .expect("taken"),
+        2
+    );
+    assert_eq!(
+        store
+            .take_login_attempt(key, m(18), window)
+            .await
+            .expect("taken"),
+        1
+    );
 
-    // Only failures after the last success count...
-    assert_eq!(
-        store.failed_logins_since(email, m(0)).await.expect("count"),
-        2
-    );
-    assert_eq!(
-        store
-            .failed_logins_since(&email.to_uppercase(), m(0))
-            .await
-            .expect("count"),
-        2
-    );
-    // ...and only those since `since` (inclusive).
-    assert_eq!(
-        store.failed_logins_since(email, m(4)).await.expect("count"),
-        1
-    );
-    assert_eq!(
-        store.failed_logins_since(email, m(5)).await.expect("count"),
-        0
-    );
-    // Without any success, every failure since `since` counts.
-    assert_eq!(
-        store
-            .failed_logins_since("someone@else.jp", m(0))
-            .await
-            .expect("count"),
-        1
-    );
-    assert_eq!(
-        store
-            .failed_logins_since("nobody@else.jp", m(0))
-            .await
-            .expect("count"),
-        0
-    );
-    // A success resets the count.
-    store
-        .record_login(email, true, m(5))
-        .await
-        .expect("recorded");
-    assert_eq!(
-        store.failed_logins_since(email, m(0)).await.expect("count"),
-        0
-    );
+    // Atomic: 150 attempts at once each see a different count, 1 to 150 —
+    // so a limit of 5 lets exactly 5 through however they interleave.
+    let key = "account:target@city.example";
+    let now = m(20);
+    let takes = (0..150).map(|_| {
+        let store = Arc::clone(&db.store);
+        tokio::spawn(async move { store.take_login_attempt(key, now, window).await })
+    });
+    let mut seen = BTreeSet::new();
+    for t in takes {
+        seen.insert(t.await.expect("joined").expect("taken"));
+    }
+    assert_eq!(seen, (1..=150).collect::<BTreeSet<u32>>());
 }
 
 async fn projects_and_versions(db: &Db) {

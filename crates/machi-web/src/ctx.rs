@@ -36,6 +36,8 @@ pub struct Ctx {
     pub path: String,
     /// Whether the request is for the API.
     pub api: bool,
+    /// The client's address (the TCP peer), when known.
+    pub client: Option<std::net::IpAddr>,
 }
 
 impl Ctx {

@@ -132,7 +132,9 @@ pub async fn serve(
             }
         })
     };
-    let result = axum::serve(listener, router(state))
+    // The peer's address reaches the log-in throttle (per-client limit).
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     purger.abort();

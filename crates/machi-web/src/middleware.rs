@@ -30,7 +30,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{FromRequest, MatchedPath, Multipart, Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequest, MatchedPath, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -125,12 +127,17 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
             },
         },
     };
+    let client = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
     let ctx = Ctx {
         lang,
         user,
         csrf,
         path,
         api,
+        client,
     };
 
     // 3. Where a write comes from, what it carries, and its CSRF token.
@@ -198,6 +205,7 @@ fn fallback_ctx(path: String, api: bool) -> Ctx {
         csrf: String::new(),
         path,
         api,
+        client: None,
     }
 }
 

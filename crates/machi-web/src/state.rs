@@ -18,6 +18,9 @@ pub struct AppConfig {
     pub login_max_failures: u32,
     /// The throttling window.
     pub login_window: chrono::TimeDelta,
+    /// Failed log-ins from one client address (any accounts) within
+    /// `login_window` before throttling.
+    pub login_max_per_client: u32,
     /// argon2id cost of new password hashes.
     pub password_cost: auth::PasswordCost,
     /// The largest request body (project files are uploaded).
@@ -38,6 +41,7 @@ impl Default for AppConfig {
             session_ttl: chrono::TimeDelta::hours(12),
             login_max_failures: 5,
             login_window: chrono::TimeDelta::minutes(15),
+            login_max_per_client: 20,
             password_cost: auth::PasswordCost::default(),
             max_upload_bytes: 5 * 1024 * 1024,
             // One per core of the 2-core machines machi is sized for, so

@@ -1406,6 +1406,63 @@ async fn oversize_is_413_and_logged_in_answers_are_not_cached(app: &TestApp) {
     assert_eq!(app.client().get("/login").await.header("cache-control"), "");
 }
 
+/// Throttling holds under concurrency (issue 15 item 6): 150 simultaneous
+/// wrong passwords for one account are checked at most 5 times; 30
+/// accounts tried from one address are slowed after 20 failures, with
+/// `Retry-After`.
+async fn login_throttling_holds_under_concurrency(app: &TestApp) {
+    world(app).await;
+    let attempt = |email: &'static str| {
+        let mut c = app.client();
+        tokio::spawn(async move {
+            let body = json!({"email": email, "password": "wrong password!"});
+            let r = c.api(Method::POST, "/api/v1/session", Some(body)).await;
+            (r.status, r.header("retry-after").to_owned())
+        })
+    };
+    let tasks: Vec<_> = (0..150).map(|_| attempt(OFFICER)).collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.expect("joined"));
+    }
+    let checked = statuses.iter().filter(|(s, _)| *s == 401).count();
+    let refused = statuses
+        .iter()
+        .filter(|(s, r)| *s == 429 && r == "900")
+        .count();
+    assert_eq!((checked, refused), (5, 145), "{statuses:?}");
+}
+
+/// Many accounts from one address: the per-client limit.
+async fn login_throttling_limits_one_client_across_accounts(app: &TestApp) {
+    world(app).await;
+    let mut c = app.client();
+    let mut statuses = Vec::new();
+    for i in 0..30 {
+        let email = format!("someone{i}@city.example");
+        let body = json!({"email": email, "password": "wrong password!"});
+        let r = c.api(Method::POST, "/api/v1/session", Some(body)).await;
+        statuses.push((r.status, r.header("retry-after").to_owned()));
+    }
+    assert!(
+        statuses[..20].iter().all(|(s, _)| *s == 401),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[20..].iter().all(|(s, r)| *s == 429 && r == "900"),
+        "{statuses:?}"
+    );
+    // Even the right password waits now, from this address.
+    let r = c
+        .api(
+            Method::POST,
+            "/api/v1/session",
+            Some(json!({"email": OFFICER, "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(r.status, 429);
+}
+
 stories!(
     login_page_is_japanese_by_default_and_switches_to_english,
     login_success_sets_a_safe_cookie_and_stores_only_its_hash,
@@ -1428,6 +1485,8 @@ stories!(
     page_and_api_twins_share_permissions,
     api_writes_are_json_and_from_this_site,
     oversize_is_413_and_logged_in_answers_are_not_cached,
+    login_throttling_holds_under_concurrency,
+    login_throttling_limits_one_client_across_accounts,
 );
 
 /// The OpenAPI document, snapshot-tested: a change to the API shows up in

@@ -46,7 +46,7 @@ pub struct SessionInfo {
     ))]
 pub async fn login(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> AppResult<Response> {
     let req: LoginRequest = json_body(&body)?;
-    let issued = session::login(&state, &req.email, &req.password).await?;
+    let issued = session::login(&state, &req.email, &req.password, ctx.client).await?;
     if let Some(old) = &ctx.user {
         state.store().delete_session(&old.token_hash).await?;
     }

@@ -97,7 +97,7 @@ async fn login(
     headers: axum::http::HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
-    match session::login(&state, &f.email, &f.password).await {
+    match session::login(&state, &f.email, &f.password, ctx.client).await {
         Ok(issued) => signed_in(&state, &ctx, &headers, &issued, f.next.as_deref()).await,
         Err(e @ (AppError::LoginFailed | AppError::Throttled { .. })) => refused(&ctx, &e, &f),
         Err(e) => Err(e),

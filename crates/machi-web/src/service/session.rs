@@ -1,6 +1,8 @@
 //! Log-in with throttling, and the session cookie: what the log-in page and
 //! `POST /api/v1/session` share.
 
+use std::net::IpAddr;
+
 use chrono::{DateTime, Utc};
 use machi_store::{NewSession, User};
 
@@ -21,22 +23,43 @@ pub struct Issued {
 
 /// Checks an e-mail and password and opens a session.
 ///
-/// Throttling: after `login_max_failures` failures for an e-mail within
-/// `login_window`, further attempts are refused with
-/// [`AppError::Throttled`] without looking at the password, until the window
-/// has passed. Unknown e-mails are hashed against a dummy hash so that the
-/// answer takes as long as for a known one, and both fail with the same
-/// [`AppError::LoginFailed`].
-pub async fn login(state: &AppState, email: &str, password: &str) -> AppResult<Issued> {
+/// Throttling (OWASP Authentication Cheat Sheet, "Login Throttling"): each
+/// attempt first takes a turn from two buckets in the database — the
+/// account's (`login_max_failures` per `login_window`, emptied by a
+/// successful log-in) and the client address's (`login_max_per_client`, all
+/// accounts together; a successful log-in gives its turn back). An attempt
+/// beyond either limit is refused with [`AppError::Throttled`] without
+/// looking at the password. Taking a turn is one atomic upsert, so the
+/// limits hold for concurrent attempts and across app servers sharing a
+/// PostgreSQL database. Unknown e-mails are hashed against a dummy hash so
+/// that the answer takes as long as for a known one, and both fail with the
+/// same [`AppError::LoginFailed`].
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    client: Option<IpAddr>,
+) -> AppResult<Issued> {
     let cfg = state.config();
     let store = state.store();
     let email = email.trim().to_lowercase();
     let now = Utc::now();
-    let since = now - cfg.login_window;
-    if store.failed_logins_since(&email, since).await? >= cfg.login_max_failures {
-        return Err(AppError::Throttled {
-            minutes: cfg.login_window.num_minutes(),
-        });
+    let throttled = AppError::Throttled {
+        minutes: cfg.login_window.num_minutes(),
+    };
+    let client_key = client.map(|ip| format!("client:{ip}"));
+    if let Some(key) = &client_key
+        && store.take_login_attempt(key, now, cfg.login_window).await? > cfg.login_max_per_client
+    {
+        return Err(throttled);
+    }
+    let account_key = format!("account:{email}");
+    if store
+        .take_login_attempt(&account_key, now, cfg.login_window)
+        .await?
+        > cfg.login_max_failures
+    {
+        return Err(throttled);
     }
     let user = store.user_by_email(&email).await?;
     let hash = match &user {
@@ -55,6 +78,10 @@ pub async fn login(state: &AppState, email: &str, password: &str) -> AppResult<I
         }
     };
     store.record_login(&email, true, now).await?;
+    store.clear_login_attempts(&account_key).await?;
+    if let Some(key) = &client_key {
+        store.release_login_attempt(key).await?;
+    }
     open_session(state, user, now).await
 }
 
