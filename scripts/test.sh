@@ -13,6 +13,8 @@
 # output goes outside the clone so repeated runs reuse it.
 #
 # MACHI_SKIP_E2E=1 skips the browser tests (e.g. while iterating on Rust).
+# The API property test (scripts/api-fuzz.sh) installs schemathesis from
+# PyPI into $HOME/.cache the first time (and Debian's python3-venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -101,6 +103,14 @@ cargo test --workspace --locked --all-targets
 # Doc tests are not part of --all-targets.
 cargo test --workspace --locked --doc
 
+# The property-based API test (schemathesis from PyPI, every check, logged
+# in, a bounded budget) against the real server.
+cargo build -p machi-cli --locked
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    apt_install python3-venv
+fi
+./scripts/api-fuzz.sh "$CARGO_TARGET_DIR/debug/machi"
+
 if [ -n "${MACHI_SKIP_E2E:-}" ]; then
     echo "Browser tests skipped (MACHI_SKIP_E2E is set)."
     exit 0
@@ -108,7 +118,6 @@ fi
 
 # Browser tests: each test file starts its own `machi serve --demo` on a free
 # loopback port over a temporary SQLite file, and stops it at the end.
-cargo build -p machi-cli --locked
 export MACHI_BIN="$CARGO_TARGET_DIR/debug/machi"
 # Screenshots (and the servers' logs) stay for a person to look at; those of
 # runs older than a day are removed.

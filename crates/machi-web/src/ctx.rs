@@ -38,6 +38,9 @@ pub struct Ctx {
     pub api: bool,
     /// The client's address (the TCP peer), when known.
     pub client: Option<std::net::IpAddr>,
+    /// Whether `csrf` was issued by this very response (a pre-session token
+    /// not yet in the browser's cookie), so no form can have echoed it.
+    pub csrf_fresh: bool,
 }
 
 impl Ctx {

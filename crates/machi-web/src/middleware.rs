@@ -35,7 +35,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, FromRequest, MatchedPath, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use machi_i18n::Lang;
 use tracing::Instrument as _;
 
@@ -138,32 +138,15 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
         path,
         api,
         client,
+        csrf_fresh: new_pre_csrf.is_some(),
     };
 
-    // 3. Where a write comes from, what it carries, and its CSRF token.
-    let mut req = req;
-    if is_unsafe(req.method())
-        && let Err(e) = same_origin(req.headers()).and_then(|()| api_body_is_json(&req, &ctx))
-    {
-        return render_error(&ctx, e);
-    }
-    if is_unsafe(req.method()) && !csrf_exempt(&req, &ctx) {
-        let (r, submitted) = match submitted_csrf(req, state.config().max_upload_bytes).await {
-            Ok(x) => x,
-            Err(e) => return render_error(&ctx, e),
-        };
-        req = r;
-        // A request without a session may only use the token of its own
-        // cookie; a freshly issued token cannot have been submitted.
-        let ok = new_pre_csrf.is_none()
-            && submitted.is_some_and(|s| auth::constant_time_eq(&s, &ctx.csrf));
-        if !ok {
-            return render_error(&ctx, AppError::Csrf);
-        }
-    }
-
+    // 3. Writes are checked by `guard_writes`, inside the routing (so that
+    // a method a route does not have is still answered 405).
     // 4. The handler.
+    let mut req = req;
     req.extensions_mut().insert(ctx.clone());
+    req.extensions_mut().insert(state.clone());
     let res = next.run(req).await;
     let limit = state.config().max_upload_bytes;
 
@@ -198,6 +181,47 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
     res
 }
 
+/// Step 3 of the module documentation: where a write comes from, what it
+/// carries, and its CSRF token. Every route's method router takes it as a
+/// `route_layer` (see [`guarded`]), so it runs only for a method the route
+/// has — any other method is still answered 405 with `Allow`.
+pub async fn guard_writes(req: Request, next: Next) -> Response {
+    if !is_unsafe(req.method()) {
+        return next.run(req).await;
+    }
+    let (Some(ctx), Some(state)) = (
+        req.extensions().get::<Ctx>().cloned(),
+        req.extensions().get::<AppState>().cloned(),
+    ) else {
+        return AppError::Internal("request context missing".into()).into_response();
+    };
+    if let Err(e) = same_origin(req.headers()).and_then(|()| api_body_is_json(&req, &ctx)) {
+        return e.into_response();
+    }
+    if csrf_exempt(&ctx) {
+        return next.run(req).await;
+    }
+    let (req, submitted) = match submitted_csrf(req, state.config().max_upload_bytes).await {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    // A request without a session may only use the token of its own
+    // cookie; a freshly issued token cannot have been submitted.
+    let ok = !ctx.csrf_fresh && submitted.is_some_and(|s| auth::constant_time_eq(&s, &ctx.csrf));
+    if ok {
+        next.run(req).await
+    } else {
+        AppError::Csrf.into_response()
+    }
+}
+
+/// A route's method router with [`guard_writes`] on its methods.
+pub fn guarded(
+    route: axum::routing::MethodRouter<AppState>,
+) -> axum::routing::MethodRouter<AppState> {
+    route.route_layer(axum::middleware::from_fn(guard_writes))
+}
+
 fn fallback_ctx(path: String, api: bool) -> Ctx {
     Ctx {
         lang: Lang::Ja,
@@ -206,6 +230,7 @@ fn fallback_ctx(path: String, api: bool) -> Ctx {
         path,
         api,
         client: None,
+        csrf_fresh: false,
     }
 }
 
@@ -312,7 +337,7 @@ fn content_type(headers: &HeaderMap) -> &str {
 /// API calls without a session carry no token (they fail with 401 in the
 /// handler, or are the log-in itself, whose JSON body a cross-site form
 /// cannot send: see [`api_body_is_json`]).
-fn csrf_exempt(_req: &Request, ctx: &Ctx) -> bool {
+fn csrf_exempt(ctx: &Ctx) -> bool {
     ctx.api && ctx.user.is_none()
 }
 

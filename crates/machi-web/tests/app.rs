@@ -1120,7 +1120,8 @@ async fn admin_creates_a_user_who_can_log_in(app: &TestApp) {
             ],
         )
         .await;
-    assert_eq!(r.status, 400);
+    // Well-formed but not acceptable: 422, as every refused value.
+    assert_eq!(r.status, 422);
     // A provider may not.
     let mut p = app.logged_in(PROVIDER_A).await;
     p.get("/dashboard").await;

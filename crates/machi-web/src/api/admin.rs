@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::types::{UserInfo, json_body};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::extract::{Can, ManageUsers, ViewAudit};
 use crate::respond::json::ErrorResponse;
 use crate::service::admin::{self as service, NewOrgInput, NewUserInput};
@@ -112,13 +112,37 @@ pub async fn create_org(
 
 /// Which audit entries.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// `project`, `user` or `organisation`.
-    pub entity: Option<String>,
+    pub entity: Option<AuditEntity>,
     /// The entity's id.
     pub id: Option<String>,
-    /// At most this many, newest first (default 200, at most 1,000).
+    /// At most this many, newest first (default 200).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
+}
+
+/// The kinds of audited entity.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditEntity {
+    /// A project (its versions and consortium).
+    Project,
+    /// A user account.
+    User,
+    /// An organisation.
+    Organisation,
+}
+
+impl AuditEntity {
+    fn as_str(self) -> &'static str {
+        match self {
+            AuditEntity::Project => "project",
+            AuditEntity::User => "user",
+            AuditEntity::Organisation => "organisation",
+        }
+    }
 }
 
 /// One audit entry.
@@ -134,11 +158,9 @@ pub struct AuditInfo {
     pub entity: String,
     /// Which.
     pub entity_id: String,
-    /// The record before.
-    #[schema(value_type = Object)]
+    /// The record before (any JSON: a document, a list of ids…).
     pub before: Option<serde_json::Value>,
     /// The record after.
-    #[schema(value_type = Object)]
     pub after: Option<serde_json::Value>,
 }
 
@@ -159,8 +181,13 @@ pub struct AuditList {
         (status = 403, body = ErrorResponse),
     ))]
 pub async fn audit(s: Can<ViewAudit>, Query(q): Query<AuditParams>) -> AppResult<Json<AuditList>> {
+    if q.limit.is_some_and(|l| !(1..=1000).contains(&l)) {
+        return Err(AppError::InvalidRequest {
+            detail: "limit: from 1 to 1000".into(),
+        });
+    }
     let filter = AuditFilter {
-        entity: q.entity.filter(|e| !e.is_empty()),
+        entity: q.entity.map(|e| e.as_str().to_owned()),
         entity_id: q.id.filter(|e| !e.trim().is_empty()),
         limit: Some(q.limit.unwrap_or(200).clamp(1, 1000)),
     };

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::types::{
     ProjectDocument, ProjectItem, ProjectList, Saved, VersionInfo, VersionList, VersionParams,
-    json_body,
+    json_body, whole_number, whole_numbers,
 };
 use crate::error::{AppError, AppResult};
 use crate::extract::{Can, CreateProject, Edit, ProjectAt, Signed, View};
@@ -22,7 +22,8 @@ use crate::respond::json::ErrorResponse;
 use crate::service::projects as service;
 
 /// A new project.
-#[derive(Debug, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[expect(
     dead_code,
     reason = "documents the body; parsed from raw JSON for line numbers"
@@ -36,7 +37,8 @@ pub struct CreateProjectRequest {
 }
 
 /// A save.
-#[derive(Debug, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[expect(
     dead_code,
     reason = "documents the body; parsed from raw JSON for line numbers"
@@ -44,6 +46,7 @@ pub struct CreateProjectRequest {
 pub struct SaveProjectRequest {
     /// The version this edit is based on; the save fails with 409 if it is
     /// no longer the latest.
+    #[schema(minimum = 1)]
     base_version: i64,
     /// The whole project file as JSON; its `project.id` must not change.
     #[schema(value_type = Object)]
@@ -53,6 +56,7 @@ pub struct SaveProjectRequest {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CreateRaw<'a> {
     #[serde(borrow)]
     document: &'a RawValue,
@@ -60,7 +64,9 @@ struct CreateRaw<'a> {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SaveRaw<'a> {
+    #[serde(deserialize_with = "whole_number")]
     base_version: i64,
     #[serde(borrow)]
     document: &'a RawValue,
@@ -233,8 +239,10 @@ pub async fn document_toml(
 
 /// The organisations of a project's consortium (who may see and edit it).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Organisations {
     /// Organisation ids; the owner always stays in.
+    #[serde(deserialize_with = "whole_numbers")]
     pub organisations: Vec<i64>,
 }
 
@@ -261,7 +269,8 @@ pub async fn set_organisations(p: ProjectAt<Edit>, body: Bytes) -> AppResult<Jso
 }
 
 /// An edit to evaluate without saving.
-#[derive(Debug, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[expect(
     dead_code,
     reason = "documents the body; parsed from raw JSON for line numbers"
@@ -273,6 +282,7 @@ pub struct PreviewRequest {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PreviewRaw<'a> {
     #[serde(borrow)]
     document: &'a RawValue,

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::projects::saved;
-use super::types::{Saved, VersionParams, json_body};
+use super::types::{Saved, VersionParams, json_body, whole_number};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Edit, ProjectAt, View};
 use crate::respond::json::ErrorResponse;
@@ -56,11 +56,14 @@ async fn export(p: &ProjectAt<View>, version: Option<i64>, format: Format) -> Ap
 #[serde(deny_unknown_fields)]
 pub struct ImportRequest {
     /// The version the file was edited from; 409 if someone saved since.
+    #[serde(deserialize_with = "whole_number")]
+    #[schema(minimum = 1)]
     pub base_version: i64,
     /// The file's name (`.xlsx` or `.csv`; else the content decides).
     #[serde(default)]
     pub file_name: String,
     /// The file, base64-encoded (RFC 4648 §4).
+    #[schema(format = Byte)]
     pub content_base64: String,
 }
 

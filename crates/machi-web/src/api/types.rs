@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{AppError, AppResult};
+pub use crate::service::{whole_number, whole_numbers};
 
 /// A user.
 #[derive(Debug, Serialize, ToSchema)]
@@ -140,12 +141,24 @@ pub struct Saved {
 
 /// Which version (the latest when absent) and which language.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VersionParams {
     /// Version number; the latest when absent.
+    #[param(minimum = 1)]
     pub version: Option<i64>,
     /// Language of messages: `ja` (default) or `en`.
     #[expect(dead_code, reason = "documents `?lang=`, which the middleware reads")]
-    pub lang: Option<String>,
+    pub lang: Option<LangParam>,
+}
+
+/// A language of messages.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LangParam {
+    /// 日本語.
+    Ja,
+    /// English.
+    En,
 }
 
 /// A JSON body, or [`AppError::InvalidRequest`] with the parser's words.

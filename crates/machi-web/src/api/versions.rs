@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::projects::saved;
-use super::types::{Saved, json_body};
+use super::types::{LangParam, Saved, json_body, whole_number};
 use crate::diff;
 use crate::error::AppResult;
 use crate::extract::{Edit, ProjectAt, View};
@@ -18,14 +18,17 @@ use crate::view;
 
 /// Which two versions.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CompareParams {
     /// The older version.
+    #[param(minimum = 1)]
     pub a: i64,
     /// The newer version.
+    #[param(minimum = 1)]
     pub b: i64,
     /// Language of labels: `ja` (default) or `en`.
     #[expect(dead_code, reason = "documents `?lang=`, which the middleware reads")]
-    pub lang: Option<String>,
+    pub lang: Option<LangParam>,
 }
 
 /// One change between two versions.
@@ -117,8 +120,11 @@ impl From<view::Moved> for MetricMove {
 
 /// A restore.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RestoreRequest {
     /// The latest version as the client knows it; 409 if someone saved since.
+    #[serde(deserialize_with = "whole_number")]
+    #[schema(minimum = 1)]
     pub base_version: i64,
 }
 

@@ -143,9 +143,10 @@ impl AppError {
             AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Csrf | AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::InvalidRequest { .. } | AppError::InvalidField { .. } => {
-                StatusCode::BAD_REQUEST
-            }
+            AppError::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
+            // Well-formed, but a value does not hold (an unknown role, a
+            // blank name, an organisation that does not exist).
+            AppError::InvalidField { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::InvalidProject(_)
             | AppError::InvalidImport { .. }
             | AppError::IdChanged { .. } => StatusCode::UNPROCESSABLE_ENTITY,

@@ -184,7 +184,7 @@ impl PageRoutes {
         route: axum::routing::MethodRouter<AppState>,
         twin: Twin,
     ) -> PageRoutes {
-        self.router = self.router.route(path, route);
+        self.router = self.router.route(path, crate::middleware::guarded(route));
         self.actions.push(PageAction { method, path, twin });
         self
     }

@@ -90,7 +90,7 @@ pub fn render(lang: Lang, err: &AppError) -> Response {
                 _ => Vec::new(),
             },
             detail: match err {
-                AppError::InvalidRequest { detail } => Some(detail.clone()),
+                AppError::InvalidRequest { detail } => Some(plain_words(detail)),
                 _ => None,
             },
         },
@@ -101,4 +101,49 @@ pub fn render(lang: Lang, err: &AppError) -> Response {
         HeaderValue::from_static(lang.code()),
     );
     res
+}
+
+/// A parser's message in words a client's author reads, without Rust's type
+/// names: `Cannot parse "abc" to a i64` → "abc" is not a whole number,
+/// `expected i64` → expected a whole number.
+pub fn plain_words(detail: &str) -> String {
+    const WHOLE: [&str; 8] = ["i64", "i32", "i16", "i8", "u64", "u32", "u16", "u8"];
+    let mut out = detail.to_owned();
+    if let Some(rest) = out.strip_prefix("Cannot parse ")
+        && let Some((value, _)) = rest.rsplit_once(" to a ")
+    {
+        out = format!("{value} is not a whole number");
+    }
+    for t in WHOLE {
+        for (from, to) in [
+            (format!("`{t}`"), "a whole number"),
+            (format!("expected {t}"), "expected a whole number"),
+            (format!("a {t}"), "a whole number"),
+        ] {
+            out = out.replace(&from, to);
+        }
+    }
+    out.replace("expected f64", "expected a number")
+        .replace("floating point", "number")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_words;
+
+    #[test]
+    fn parser_words_lose_rust_type_names() {
+        assert_eq!(
+            plain_words("Cannot parse `abc` to a `i64`"),
+            "`abc` is not a whole number"
+        );
+        assert_eq!(
+            plain_words("invalid type: floating point `312.5`, expected i64 at line 1 column 9"),
+            "invalid type: number `312.5`, expected a whole number at line 1 column 9"
+        );
+        assert_eq!(
+            plain_words("missing field `document` at line 1 column 2"),
+            "missing field `document` at line 1 column 2"
+        );
+    }
 }
