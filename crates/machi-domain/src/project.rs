@@ -11,7 +11,8 @@
 //! unique and resolvable, amounts inside the horizon, categories that fit
 //! their kind, complete loan terms) and reports every problem it finds with
 //! the path of the field. A project that passes is safe for the engine: no
-//! amount exceeds [`Yen::MAX_INPUT`] and sums cannot overflow.
+//! amount, written or generated, exceeds [`Yen::MAX_INPUT`], and no sum or
+//! present value the engine computes exceeds [`MAX_SUM`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::application::{AppField, ApplicationForm, Contact};
 use crate::error::{ProjectError, ProjectErrors};
+use crate::schedule::try_expand;
 use crate::{FiscalYear, FundingId, LineItemId, LocalGovCode, MemberId, ProjectId, Rate, Yen};
 
 /// The current version of the project-file format.
@@ -29,6 +31,35 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub const MAX_HORIZON_YEARS: i32 = 100;
 /// The most line items plus funding sources accepted (keeps sums in `i64`).
 pub const MAX_ENTRIES: usize = 1_000;
+
+/// The largest magnitude of any sum of yen the engine computes from a valid
+/// project: (2 × [`MAX_ENTRIES`] + 1) × [`Yen::MAX_INPUT`] ×
+/// [`MAX_HORIZON_YEARS`] = 2,001 × ¥10兆 × 100 ≈ ¥2.0 × 10^18, below
+/// `i64::MAX` ≈ 9.2 × 10^18 (checked when this crate is compiled).
+///
+/// The bound is machi's own, derived from its input bounds rather than from
+/// any rule of public finance. In one fiscal year an entry moves at most two
+/// cells' worth of yen: a line item or a non-debt funding source at most
+/// [`Yen::MAX_INPUT`] (validation, `amount-range` and
+/// `generated-amount-range`); a loan or bond its drawdown (≤ principal ≤
+/// [`Yen::MAX_INPUT`]) in the drawdown year and afterwards interest plus
+/// principal repaid ≤ 2 × principal, since the balance never exceeds the
+/// principal and the rate is at most 100 %. The residual value adds one cell
+/// in the last year. So every sum in the statement — a year's revenue,
+/// sources or net cash flow, a line's total over the horizon, the cumulative
+/// cash after 100 years, the sum of the annual shortfalls — stays within
+/// this bound without a further check. Only discounting can grow a sum
+/// beyond it (a negative discount rate raises later years' weight), so
+/// validation refuses a negative discount rate at which the present value of
+/// the project's flows could exceed it (`present-value-range`).
+pub const MAX_SUM: i64 = {
+    let sum = (2 * MAX_ENTRIES as i128 + 1) * Yen::MAX_INPUT as i128 * MAX_HORIZON_YEARS as i128;
+    assert!(
+        sum <= i64::MAX as i128,
+        "sums of valid projects must fit in i64"
+    );
+    sum as i64
+};
 
 /// A text in Japanese and, optionally, English (shown in Japanese when the
 /// English is missing).
@@ -981,6 +1012,7 @@ impl Project {
         }
 
         let known_party = |p: &str| member_ids.contains(p) || STAKEHOLDER_GROUPS.contains(&p);
+        let mut schedules = Schedules::new(self);
         let mut line_ids = BTreeSet::new();
         for (i, li) in self.line_items.iter().enumerate() {
             // Paths are built only when an error is reported (this runs per line).
@@ -1012,7 +1044,7 @@ impl Project {
                     );
                 }
             }
-            check_schedule(h, &li.amounts, li.generator.as_ref(), at, &mut errs);
+            schedules.check(&li.amounts, li.generator.as_ref(), at, &mut errs);
         }
 
         let mut funding_ids = BTreeSet::new();
@@ -1027,7 +1059,12 @@ impl Project {
             {
                 errs.push(ProjectError::new("unknown-member", format!("{at}.party")).arg("id", p));
             }
-            self.validate_funding_terms(f, at, &mut errs);
+            self.validate_funding_terms(f, at, &mut schedules, &mut errs);
+        }
+        // Only a project whose every amount is in range has flows to bound.
+        if errs.is_empty() {
+            schedules.add_last_year(self.finance.residual_value);
+            self.check_present_values(&schedules.flows, &mut errs);
         }
         if errs.is_empty() {
             Ok(())
@@ -1110,7 +1147,7 @@ impl Project {
         ];
         for (path, rate) in rates {
             if let Some(r) = rate
-                && !(r.to_f64() > -1.0 && r.to_f64() <= 1.0)
+                && !finance_rate_in_range(r)
             {
                 errs.push(ProjectError::new("rate-range", path).arg("value", r));
             }
@@ -1123,10 +1160,66 @@ impl Project {
         }
     }
 
+    /// Refuses a negative discount rate at which the present value of the
+    /// project's flows could exceed [`MAX_SUM`] (`present-value-range`).
+    ///
+    /// `flows` bounds each fiscal year's flows in magnitude (see
+    /// [`Schedules`]). The engine turns four present values into yen: the
+    /// NPV of the project flows and the municipality's NPV (at their
+    /// discount rates, with the NPV timing) and the EU funding gap's
+    /// discounted investment cost and net revenue (at its rate, first year
+    /// undiscounted). Each is at most Σ flows_t / (1 + r)^(t + shift) in
+    /// magnitude. At a rate ≥ 0 every weight is ≤ 1, so that is at most the
+    /// undiscounted sum, already within [`MAX_SUM`]; a negative rate gives
+    /// later years weights above 1 (at −50 % the 100th year weighs 2^99), so
+    /// it is checked here. The bound is machi's own.
+    fn check_present_values(&self, flows: &[i128], errs: &mut Vec<ProjectError>) {
+        let f = &self.finance;
+        let shift = i32::from(f.npv_timing == NpvTiming::End);
+        // The municipal rate defaults to the discount rate (checked with it)
+        // and the funding-gap rate to 4 %.
+        let rates = [
+            ("finance.discount_rate", Some(f.discount_rate), shift),
+            (
+                "finance.municipal_discount_rate",
+                f.municipal_discount_rate,
+                shift,
+            ),
+            (
+                "finance.funding_gap_discount_rate",
+                f.funding_gap_discount_rate,
+                0,
+            ),
+        ];
+        for (path, rate, shift) in rates {
+            let Some(rate) = rate else { continue };
+            let r = rate.to_f64();
+            if r >= 0.0 {
+                continue;
+            }
+            let bound: f64 = flows
+                .iter()
+                .zip(0_i32..)
+                .filter(|(v, _)| **v != 0)
+                .map(|(v, t)| *v as f64 / (1.0 + r).powi(t + shift))
+                .sum();
+            // An infinite bound (a weight past f64) is refused too; the
+            // terms are positive, so it is never NaN.
+            if bound.is_nan() || bound > MAX_SUM as f64 {
+                errs.push(
+                    ProjectError::new("present-value-range", path)
+                        .arg("value", rate)
+                        .arg("max", Yen(MAX_SUM)),
+                );
+            }
+        }
+    }
+
     fn validate_funding_terms(
         &self,
         f: &FundingSource,
         at: &dyn fmt::Display,
+        schedules: &mut Schedules,
         errs: &mut Vec<ProjectError>,
     ) {
         let h = self.horizon;
@@ -1139,6 +1232,9 @@ impl Project {
             ("repayment", f.repayment.is_some()),
         ];
         if f.kind.is_debt() {
+            if let Some(terms) = f.debt_terms() {
+                schedules.add_debt(&terms);
+            }
             for (field, present) in &debt_fields[..4] {
                 if !present {
                     errs.push(
@@ -1200,7 +1296,7 @@ impl Project {
                     );
                 }
             }
-            check_schedule(h, &f.amounts, f.generator.as_ref(), at, errs);
+            schedules.check(&f.amounts, f.generator.as_ref(), at, errs);
         }
         if f.kind != FundingKind::Donation && (f.donation_kind.is_some() || f.donor.is_some()) {
             errs.push(
@@ -1242,14 +1338,95 @@ fn check_text(t: &Text, at: &dyn fmt::Display, field: &str, errs: &mut Vec<Proje
     }
 }
 
+/// What checking the schedules of a project's entries needs beyond one
+/// entry: the horizon, the prices escalation generators use, and a running
+/// bound on each fiscal year's flows for the present-value check.
+struct Schedules {
+    h: Horizon,
+    inflation: Rate,
+    base_year: FiscalYear,
+    /// Whether `finance.inflation` is in range (else it is reported there,
+    /// and escalation generators are not expanded).
+    inflation_ok: bool,
+    /// Per fiscal year, Σ |amount| over the entries checked so far, with a
+    /// loan or bond counted at twice its principal from its drawdown year on
+    /// (see [`MAX_SUM`]): a bound on the magnitude of every flow the engine
+    /// discounts. Exact in `i128` whatever the amounts.
+    flows: Vec<i128>,
+}
+
+impl Schedules {
+    fn new(p: &Project) -> Schedules {
+        let inflation = p.finance.inflation;
+        Schedules {
+            h: p.horizon,
+            inflation,
+            base_year: p.finance.base_year_or(p.horizon.first),
+            inflation_ok: finance_rate_in_range(inflation),
+            flows: vec![0; p.horizon.len()],
+        }
+    }
+
+    /// Checks one entry's explicit amounts and generator; then, if the
+    /// generator's own fields are sound, expands it with checked arithmetic
+    /// and reports the first fiscal year whose generated amount leaves
+    /// ±[`Yen::MAX_INPUT`] (`generated-amount-range` at `{at}.generator`).
+    fn check(
+        &mut self,
+        amounts: &BTreeMap<FiscalYear, Yen>,
+        generator: Option<&Generator>,
+        at: &dyn fmt::Display,
+        errs: &mut Vec<ProjectError>,
+    ) {
+        let generator_ok = check_schedule(self.h, amounts, generator, at, errs);
+        let escalates = matches!(generator, Some(Generator::Escalation { .. }));
+        if !generator_ok || (escalates && !self.inflation_ok) {
+            return;
+        }
+        match try_expand(self.h, amounts, generator, self.inflation, self.base_year) {
+            Ok(cells) => {
+                for (f, y) in self.flows.iter_mut().zip(cells) {
+                    *f += i128::from(y.get()).abs();
+                }
+            }
+            Err(out) => errs.push(out.error(format!("{at}.generator"))),
+        }
+    }
+
+    /// Adds a loan's or bond's bound: twice the principal in every year of
+    /// the horizon from the drawdown on.
+    fn add_debt(&mut self, t: &DebtTerms) {
+        let twice = 2 * i128::from(t.principal.get()).abs();
+        for (fy, f) in self.h.years().zip(self.flows.iter_mut()) {
+            if fy >= t.drawdown {
+                *f += twice;
+            }
+        }
+    }
+
+    /// Adds an amount to the last year's bound (the residual value).
+    fn add_last_year(&mut self, y: Yen) {
+        if let Some(f) = self.flows.last_mut() {
+            *f += i128::from(y.get()).abs();
+        }
+    }
+}
+
+/// Whether a finance rate (discount, inflation…) lies in (−100 %, 100 %].
+fn finance_rate_in_range(r: Rate) -> bool {
+    r.to_f64() > -1.0 && r.to_f64() <= 1.0
+}
+
 /// Checks explicit amounts and a generator against the horizon and bounds.
+/// Returns whether the generator (if any) passed, i.e. whether it can be
+/// expanded meaningfully.
 fn check_schedule(
     h: Horizon,
     amounts: &BTreeMap<FiscalYear, Yen>,
     generator: Option<&Generator>,
     at: &dyn fmt::Display,
     errs: &mut Vec<ProjectError>,
-) {
+) -> bool {
     if amounts.is_empty() && generator.is_none() {
         errs.push(ProjectError::new("no-amounts", format!("{at}.amounts")));
     }
@@ -1269,7 +1446,8 @@ fn check_schedule(
             errs.push(ProjectError::new("amount-range", path()).arg("max", Yen(Yen::MAX_INPUT)));
         }
     }
-    let Some(g) = generator else { return };
+    let Some(g) = generator else { return true };
+    let before = errs.len();
     let gat = Joined(at, "generator");
     let mut years: Vec<(&str, FiscalYear)> = Vec::new();
     let mut yens: Vec<(&str, Yen)> = Vec::new();
@@ -1373,6 +1551,7 @@ fn check_schedule(
             );
         }
     }
+    errs.len() == before
 }
 
 /// The JSON Schema of the project file (draft 2020-12).

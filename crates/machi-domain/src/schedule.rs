@@ -1,19 +1,69 @@
 //! Expanding a line's amounts and generator into one amount per fiscal year.
+//!
+//! Every generated amount is computed with checked arithmetic. One that
+//! leaves the range machi supports for a cell (±[`Yen::MAX_INPUT`], ¥10兆 —
+//! machi's own bound, not a rule of public finance; see [`Yen::MAX_INPUT`])
+//! is reported by [`try_expand`] with its fiscal year, and validation refuses
+//! the project with `generated-amount-range` ([`OutOfRange::error`]). A
+//! growth of 100 % a year doubles an amount every year, so over a horizon of
+//! up to 100 fiscal years even ¥1,000 passes ¥10兆 (in its 35th year).
 
 use std::collections::BTreeMap;
 
 use rust_decimal::{Decimal, MathematicalOps};
 
+use crate::error::ProjectError;
 use crate::project::{Generator, Horizon};
 use crate::{FiscalYear, Rate, Yen};
 
-/// Amounts per fiscal year of the horizon, index 0 = the first year.
+/// A generated amount outside ±[`Yen::MAX_INPUT`]: the first fiscal year of
+/// the horizon, in order, whose amount as the generator computes it (and no
+/// explicit amount replaces) leaves the range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutOfRange {
+    /// The first fiscal year whose generated amount leaves the range.
+    pub year: FiscalYear,
+}
+
+impl OutOfRange {
+    /// The project error `generated-amount-range` at `path`, the generator's
+    /// path (e.g. `line_items[0].generator`), with the arguments `year` (the
+    /// first fiscal year out of range) and `max` (¥10兆).
+    pub fn error(self, path: impl Into<String>) -> ProjectError {
+        ProjectError::new("generated-amount-range", path)
+            .arg("year", self.year)
+            .arg("max", Yen(Yen::MAX_INPUT))
+    }
+}
+
+/// Amounts per fiscal year of the horizon, index 0 = the first year, or the
+/// first year whose generated amount leaves ±[`Yen::MAX_INPUT`].
 ///
 /// The generator fills its years first; an explicit amount replaces the
-/// generated one for its year. Years outside the horizon are ignored
-/// (validation reports them). Generated amounts are computed as exact
-/// decimals and rounded to whole yen half away from zero, like Excel's
-/// `ROUND(x, 0)`.
+/// generated one for its year (explicit amounts are returned as they are:
+/// validation checks them on their own, `amount-range`). Years outside the
+/// horizon are ignored (validation reports them). Generated amounts are
+/// computed as exact decimals and rounded to whole yen half away from zero,
+/// like Excel's `ROUND(x, 0)`.
+pub fn try_expand(
+    horizon: Horizon,
+    amounts: &BTreeMap<FiscalYear, Yen>,
+    generator: Option<&Generator>,
+    inflation: Rate,
+    base_year: FiscalYear,
+) -> Result<Vec<Yen>, OutOfRange> {
+    let cells = cells(horizon, amounts, generator, inflation, base_year);
+    horizon
+        .years()
+        .zip(cells)
+        .map(|(year, c)| c.map_err(|_| OutOfRange { year }))
+        .collect()
+}
+
+/// [`try_expand`] for a project that validation accepted, where the two are
+/// equal. A generated amount out of range (which validation refuses) is
+/// shown as ±[`Yen::MAX_INPUT`] with the sign it would have had, so that an
+/// editor can still display a refused model; nothing is evaluated from it.
 pub fn expand(
     horizon: Horizon,
     amounts: &BTreeMap<FiscalYear, Yen>,
@@ -21,42 +71,101 @@ pub fn expand(
     inflation: Rate,
     base_year: FiscalYear,
 ) -> Vec<Yen> {
-    let mut out = vec![Yen::ZERO; horizon.len()];
+    cells(horizon, amounts, generator, inflation, base_year)
+        .into_iter()
+        .map(|c| {
+            c.unwrap_or_else(|o| {
+                Yen(if o.negative {
+                    -Yen::MAX_INPUT
+                } else {
+                    Yen::MAX_INPUT
+                })
+            })
+        })
+        .collect()
+}
+
+/// A generated amount that left ±[`Yen::MAX_INPUT`], with its sign.
+#[derive(Debug, Clone, Copy)]
+struct Overflow {
+    negative: bool,
+}
+
+/// One cell: whole yen, or the overflow of a generated amount.
+type Cell = Result<Yen, Overflow>;
+
+/// The generator's cells with the explicit amounts laid over them.
+fn cells(
+    horizon: Horizon,
+    amounts: &BTreeMap<FiscalYear, Yen>,
+    generator: Option<&Generator>,
+    inflation: Rate,
+    base_year: FiscalYear,
+) -> Vec<Cell> {
+    let mut out = vec![Ok(Yen::ZERO); horizon.len()];
     if let Some(g) = generator {
         fill(&mut out, horizon, g, inflation, base_year);
     }
     for (fy, y) in amounts {
         if let Some(i) = horizon.index(*fy) {
-            out[i] = *y;
+            out[i] = Ok(*y);
         }
     }
     out
 }
 
-/// `(1 + r)^n` as an exact decimal (n may be negative for years before the base).
-fn compound(r: Rate, n: i32) -> Decimal {
-    let base = Decimal::ONE + r.get();
-    let p = base
-        .checked_powi(i64::from(n.unsigned_abs()))
-        .unwrap_or(Decimal::MAX);
-    if n >= 0 {
-        p
-    } else {
-        Decimal::ONE.checked_div(p).unwrap_or(Decimal::ZERO)
+/// `amount × (1 + r)^n` as an exact decimal (n may be negative for years
+/// before the base), or `None` when it exceeds what a decimal holds (about
+/// 7.9 × 10^28, far beyond any cell).
+fn grown(amount: Yen, r: Rate, n: i32) -> Option<Decimal> {
+    if amount == Yen::ZERO {
+        return Some(Decimal::ZERO);
+    }
+    let base = Decimal::ONE.checked_add(r.get())?;
+    let factor = match base.checked_powi(i64::from(n.unsigned_abs())) {
+        Some(p) if n >= 0 => p,
+        // 1 / (1 + r)^|n|; a zero power (r = −100 %) has no inverse.
+        Some(p) => Decimal::ONE.checked_div(p)?,
+        None if n >= 0 => return None,
+        // (1 + r)^|n| beyond 7.9 × 10^28: its inverse is below one yen in
+        // 10^15 of any amount, so the amount rounds to zero.
+        None => Decimal::ZERO,
+    };
+    amount.to_decimal().checked_mul(factor)
+}
+
+/// A computed decimal as a cell: rounded half away from zero, within
+/// ±[`Yen::MAX_INPUT`]; `negative` is the sign of an amount too large for a
+/// decimal.
+fn cell(d: Option<Decimal>, negative: bool) -> Cell {
+    match d {
+        Some(d) => Yen::from_decimal_round(d)
+            .filter(|y| y.is_valid_input())
+            .ok_or(Overflow {
+                negative: d.is_sign_negative(),
+            }),
+        None => Err(Overflow { negative }),
     }
 }
 
-fn round(d: Decimal) -> Yen {
-    Yen::from_decimal_round(d).unwrap_or(Yen(Yen::MAX_INPUT))
+/// An amount copied from the generator's input, checked like a computed one.
+fn copied(y: Yen) -> Cell {
+    if y.is_valid_input() {
+        Ok(y)
+    } else {
+        Err(Overflow {
+            negative: y < Yen::ZERO,
+        })
+    }
 }
 
-fn fill(out: &mut [Yen], h: Horizon, g: &Generator, inflation: Rate, base_year: FiscalYear) {
+fn fill(out: &mut [Cell], h: Horizon, g: &Generator, inflation: Rate, base_year: FiscalYear) {
     let range = |from: &Option<FiscalYear>, to: &Option<FiscalYear>| {
         let from = from.unwrap_or(h.first).max(h.first);
         let to = to.unwrap_or(h.last).min(h.last);
         (from, to)
     };
-    let mut set = |fy: FiscalYear, y: Yen| {
+    let mut set = |fy: FiscalYear, y: Cell| {
         if let Some(i) = h.index(fy) {
             out[i] = y;
         }
@@ -65,7 +174,7 @@ fn fill(out: &mut [Yen], h: Horizon, g: &Generator, inflation: Rate, base_year: 
         Generator::Constant { amount, from, to } => {
             let (a, b) = range(from, to);
             for k in 0..=b.years_since(a).max(-1) {
-                set(a.plus(k), *amount);
+                set(a.plus(k), copied(*amount));
             }
         }
         Generator::Growth {
@@ -78,10 +187,8 @@ fn fill(out: &mut [Yen], h: Horizon, g: &Generator, inflation: Rate, base_year: 
             let start = from.unwrap_or(h.first);
             for k in 0..=b.years_since(a).max(-1) {
                 let fy = a.plus(k);
-                set(
-                    fy,
-                    round(amount.to_decimal() * compound(*rate, fy.years_since(start))),
-                );
+                let v = grown(*amount, *rate, fy.years_since(start));
+                set(fy, cell(v, *amount < Yen::ZERO));
             }
         }
         Generator::Ramp {
@@ -94,14 +201,20 @@ fn fill(out: &mut [Yen], h: Horizon, g: &Generator, inflation: Rate, base_year: 
             let (a, b) = range(from, to);
             let origin = from.unwrap_or(h.first);
             let n = Decimal::from((*years).max(1));
+            let (s, t) = (start.to_decimal(), target.to_decimal());
             for k in 0..=b.years_since(a).max(-1) {
                 let fy = a.plus(k);
                 let step = Decimal::from(fy.years_since(origin) + 1).min(n);
-                let v = start.to_decimal() + (target.to_decimal() - start.to_decimal()) * step / n;
-                set(fy, round(v));
+                // start + (target − start) × step / n, between start and target.
+                let v = t
+                    .checked_sub(s)
+                    .and_then(|d| d.checked_mul(step))
+                    .and_then(|d| d.checked_div(n))
+                    .and_then(|d| s.checked_add(d));
+                set(fy, cell(v, *target < Yen::ZERO));
             }
         }
-        Generator::OneOff { amount, year } => set(*year, *amount),
+        Generator::OneOff { amount, year } => set(*year, copied(*amount)),
         Generator::Step { steps, to } => {
             let mut sorted: Vec<_> = steps.iter().collect();
             sorted.sort_by_key(|s| s.from);
@@ -111,7 +224,7 @@ fn fill(out: &mut [Yen], h: Horizon, g: &Generator, inflation: Rate, base_year: 
                     .get(i + 1)
                     .map_or(last, |next| next.from.plus(-1).min(last));
                 for k in 0..=until.years_since(s.from).max(-1) {
-                    set(s.from.plus(k), s.amount);
+                    set(s.from.plus(k), copied(s.amount));
                 }
             }
         }
@@ -119,10 +232,8 @@ fn fill(out: &mut [Yen], h: Horizon, g: &Generator, inflation: Rate, base_year: 
             let (a, b) = range(from, to);
             for k in 0..=b.years_since(a).max(-1) {
                 let fy = a.plus(k);
-                set(
-                    fy,
-                    round(amount.to_decimal() * compound(inflation, fy.years_since(base_year))),
-                );
+                let v = grown(*amount, inflation, fy.years_since(base_year));
+                set(fy, cell(v, *amount < Yen::ZERO));
             }
         }
     }
@@ -234,5 +345,103 @@ mod tests {
             .map(|y| y.0)
             .collect();
         assert_eq!(v, [1, 7, 1, 1, 1, 1, 1]);
+    }
+
+    fn century() -> Horizon {
+        Horizon {
+            first: fy(2025),
+            last: fy(2124),
+        }
+    }
+
+    fn growth(amount: i64, rate: &str) -> Generator {
+        Generator::Growth {
+            amount: Yen(amount),
+            rate: rate.parse().expect("rate"),
+            from: None,
+            to: None,
+        }
+    }
+
+    #[test]
+    fn the_first_year_out_of_range_is_named() {
+        // ¥1,000 × 2^k: 2^33 × 1,000 = ¥8,589,934,592,000 ≤ ¥10兆 in FY2058,
+        // 2^34 × 1,000 = ¥17,179,869,184,000 > ¥10兆 in FY2059.
+        let g = growth(1_000, "100%");
+        let none = BTreeMap::new();
+        let r = try_expand(century(), &none, Some(&g), Rate::ZERO, fy(2025));
+        assert_eq!(r, Err(OutOfRange { year: fy(2059) }));
+        let to = Generator::Growth {
+            amount: Yen(1_000),
+            rate: "100%".parse().expect("rate"),
+            from: None,
+            to: Some(fy(2058)),
+        };
+        let v = try_expand(century(), &none, Some(&to), Rate::ZERO, fy(2025)).expect("in range");
+        assert_eq!(v[33], Yen(8_589_934_592_000));
+        // An explicit amount replaces the generated one: the next year is named.
+        let explicit = BTreeMap::from([(fy(2059), Yen(5))]);
+        let r = try_expand(century(), &explicit, Some(&g), Rate::ZERO, fy(2025));
+        assert_eq!(r, Err(OutOfRange { year: fy(2060) }));
+        // Shown saturated, never wrapped or panicking.
+        let shown = expand(century(), &none, Some(&g), Rate::ZERO, fy(2025));
+        assert_eq!(shown[33], Yen(8_589_934_592_000));
+        assert!(shown[34..].iter().all(|y| *y == Yen(Yen::MAX_INPUT)));
+        // Nothing grows from zero.
+        let zero = growth(0, "100%");
+        let v = try_expand(century(), &none, Some(&zero), Rate::ZERO, fy(2025)).expect("zero");
+        assert!(v.iter().all(|y| *y == Yen::ZERO));
+    }
+
+    #[test]
+    fn escalation_counts_from_the_base_year() {
+        let g = Generator::Escalation {
+            amount: Yen(100_000_000),
+            from: None,
+            to: None,
+        };
+        let none = BTreeMap::new();
+        let doubling: Rate = "100%".parse().expect("rate");
+        // ¥1億 × 2^17 = ¥13,107,200,000,000 > ¥10兆: FY2042 from FY2025, FY2047 from FY2030.
+        let r = try_expand(century(), &none, Some(&g), doubling, fy(2025));
+        assert_eq!(r, Err(OutOfRange { year: fy(2042) }));
+        let r = try_expand(century(), &none, Some(&g), doubling, fy(2030));
+        assert_eq!(r, Err(OutOfRange { year: fy(2047) }));
+        // Deflating towards a late base year divides: ¥1億 / 0.0001^k leaves
+        // the range at once; the inverse power underflowing is no zero.
+        let shrink: Rate = "-99.99%".parse().expect("rate");
+        let r = try_expand(century(), &none, Some(&g), shrink, fy(2200));
+        assert_eq!(r, Err(OutOfRange { year: fy(2025) }));
+        // Years far after a base year at −99.99 % round to zero.
+        let v = try_expand(century(), &none, Some(&g), shrink, fy(1926)).expect("tiny");
+        assert!(v.iter().all(|y| *y == Yen::ZERO));
+    }
+
+    #[test]
+    fn extreme_inputs_neither_panic_nor_wrap() {
+        let none = BTreeMap::new();
+        for g in [
+            growth(i64::MAX, "100%"),
+            growth(i64::MIN, "100%"),
+            growth(1, "79228162514264337593543950335"),
+            growth(1, "-3"),
+            Generator::Ramp {
+                target: Yen(i64::MAX),
+                years: u32::MAX,
+                start: Yen(i64::MIN),
+                from: None,
+                to: None,
+            },
+            Generator::Constant {
+                amount: Yen(Yen::MAX_INPUT + 1),
+                from: None,
+                to: None,
+            },
+        ] {
+            let r = try_expand(century(), &none, Some(&g), Rate::ZERO, fy(2025));
+            assert!(r.is_err(), "{g:?}");
+            let shown = expand(century(), &none, Some(&g), Rate::ZERO, fy(2025));
+            assert!(shown.iter().all(|y| y.is_valid_input()), "{g:?}");
+        }
     }
 }

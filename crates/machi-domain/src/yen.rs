@@ -16,10 +16,12 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 /// An amount of money in whole yen.
 ///
-/// Arithmetic through `+`, `-` and [`Sum`] is checked: the project model
-/// bounds every input by [`Yen::MAX_INPUT`] and the number of cells, so a sum
-/// in the engine cannot overflow; the explicit `checked_*` methods are for
-/// code that handles unbounded values.
+/// Arithmetic through `+`, `-` and [`Sum`] never wraps: it panics on
+/// overflow. The project model bounds every cell by [`Yen::MAX_INPUT`] and
+/// every sum by [`MAX_SUM`](crate::project::MAX_SUM), and the engine uses
+/// the explicit `checked_*` methods ([`Yen::checked_add`],
+/// [`Yen::checked_sum`], …), so a project that validation accepts evaluates
+/// without panicking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
 #[serde(transparent)]
 pub struct Yen(pub i64);
@@ -47,9 +49,13 @@ pub enum YenUnit {
 impl Yen {
     /// Zero yen.
     pub const ZERO: Yen = Yen(0);
-    /// The largest magnitude one input cell may hold: ¥10 trillion (10兆円),
-    /// far above any municipal project, small enough that 1,000 line items
-    /// over 100 fiscal years cannot overflow `i64` when summed.
+    /// The largest magnitude one cell may hold: ¥10 trillion (10兆円). The
+    /// bound is machi's own, not a rule of public finance: far above any
+    /// municipal project, small enough that 1,000 entries over 100
+    /// fiscal years cannot overflow `i64` when summed
+    /// ([`MAX_SUM`](crate::project::MAX_SUM)). It holds for amounts written
+    /// in a file and for every amount a generator computes
+    /// ([`try_expand`](crate::schedule::try_expand)).
     pub const MAX_INPUT: i64 = 10_000_000_000_000;
 
     /// The amount in yen.
@@ -70,6 +76,18 @@ impl Yen {
     /// `self × n`, or `None` on overflow.
     pub fn checked_mul(self, n: i64) -> Option<Yen> {
         self.0.checked_mul(n).map(Yen)
+    }
+
+    /// `−self`, or `None` on overflow (only for `i64::MIN` yen).
+    pub fn checked_neg(self) -> Option<Yen> {
+        self.0.checked_neg().map(Yen)
+    }
+
+    /// The sum of `amounts`, or `None` as soon as a partial sum overflows.
+    pub fn checked_sum<I: IntoIterator<Item = Yen>>(amounts: I) -> Option<Yen> {
+        amounts
+            .into_iter()
+            .try_fold(Yen::ZERO, |acc, y| acc.checked_add(y))
     }
 
     /// The amount as an exact decimal.
@@ -388,5 +406,8 @@ mod tests {
         assert_eq!(Yen::from_decimal_round(Decimal::new(-25, 1)), Some(Yen(-3)));
         assert_eq!(Yen::from_f64_round(f64::NAN), None);
         assert_eq!(Yen(i64::MAX).checked_add(Yen(1)), None);
+        assert_eq!(Yen(i64::MIN).checked_neg(), None);
+        assert_eq!(Yen::checked_sum([Yen(1), Yen(2)]), Some(Yen(3)));
+        assert_eq!(Yen::checked_sum([Yen(i64::MAX), Yen(1), Yen(-5)]), None);
     }
 }

@@ -38,12 +38,33 @@ pub struct DebtYear {
 
 /// The full schedule of one loan or bond, from drawdown to maturity (which
 /// may lie beyond the horizon: the engine then reports the balance left).
+///
+/// For terms that validation accepts this is [`checked_schedule`], which
+/// cannot fail for them. For other terms whose arithmetic leaves the range
+/// (a rate far above 100 %, a principal near `i64::MAX`) it is empty rather
+/// than wrong: nothing is evaluated from such terms, since validation
+/// refuses them.
 pub fn schedule(t: &DebtTerms) -> Vec<DebtYear> {
+    checked_schedule(t).unwrap_or_default()
+}
+
+/// The full schedule of one loan or bond with checked arithmetic, or `None`
+/// if an amount leaves `i64` (or the maturity's year number leaves `i32`).
+/// Years after FY[`FiscalYear::MAX`] may appear: a loan may mature after
+/// every horizon machi accepts.
+///
+/// With a principal of at most [`Yen::MAX_INPUT`] and a rate of 0–100 %
+/// (validation) nothing can: the balance never exceeds the principal,
+/// interest is at most the balance, and the level payment is at most twice
+/// the principal (`P·r / (1 − (1+r)^−n)` is largest at r = 100 %, n = 1).
+pub fn checked_schedule(t: &DebtTerms) -> Option<Vec<DebtYear>> {
     let p = t.principal;
     let r = t.rate.get();
     let grace = t.grace_years.min(t.tenor_years);
     let n = t.tenor_years - grace;
-    let mut out = Vec::with_capacity(t.tenor_years as usize + 1);
+    let tenor = i32::try_from(t.tenor_years).ok()?;
+    t.drawdown.year().checked_add(tenor)?;
+    let mut out = Vec::new();
     out.push(DebtYear {
         fiscal_year: t.drawdown,
         opening: Yen::ZERO,
@@ -52,15 +73,15 @@ pub fn schedule(t: &DebtTerms) -> Vec<DebtYear> {
         principal: Yen::ZERO,
         closing: p,
     });
-    let level = annuity_payment(p, r, n);
+    let level = annuity_payment(p, r, n)?;
     let straight = if n == 0 {
         p
     } else {
         Yen(p.get() / i64::from(n))
     };
     let mut balance = p;
-    for k in 1..=t.tenor_years {
-        let interest = Yen::from_decimal_round(balance.to_decimal() * r).unwrap_or(Yen::ZERO);
+    for (k, year) in (1..=t.tenor_years).zip(1..) {
+        let interest = Yen::from_decimal_round(balance.to_decimal().checked_mul(r)?)?;
         let last = k == t.tenor_years;
         let principal = if k <= grace {
             Yen::ZERO
@@ -68,42 +89,50 @@ pub fn schedule(t: &DebtTerms) -> Vec<DebtYear> {
             balance
         } else {
             match t.repayment {
-                Repayment::Annuity => (level - interest).min(balance).max(Yen::ZERO),
+                Repayment::Annuity => level.checked_sub(interest)?.min(balance).max(Yen::ZERO),
                 Repayment::StraightLine => straight.min(balance),
                 Repayment::Bullet => Yen::ZERO,
             }
         };
+        let closing = balance.checked_sub(principal)?;
         out.push(DebtYear {
-            fiscal_year: t.drawdown.plus(i32::try_from(k).unwrap_or(i32::MAX)),
+            fiscal_year: t.drawdown.plus(year),
             opening: balance,
             drawdown: Yen::ZERO,
             interest,
             principal,
-            closing: balance - principal,
+            closing,
         });
-        balance -= principal;
+        balance = closing;
     }
-    out
+    Some(out)
 }
 
 /// The level annual payment of an annuity: `P·r / (1 − (1+r)^−n)`, or `P/n`
 /// when r = 0. Source: the PMT formula (Excel `PMT`, numpy-financial `pmt`
-/// with fv = 0, when = end), computed in exact decimals and rounded to the yen.
-fn annuity_payment(p: Yen, r: Decimal, n: u32) -> Yen {
+/// with fv = 0, when = end), computed in exact decimals and rounded to the
+/// yen; `None` if it leaves the range.
+///
+/// When `(1+r)^n` exceeds what a decimal holds (about 7.9 × 10^28, e.g.
+/// r = 100 % over 96 years or more) it is taken as that maximum: the true
+/// payment then differs from `P·r` by less than `P·r` × 1.3 × 10^−29, under
+/// a yen in 10^15 for any principal machi accepts.
+fn annuity_payment(p: Yen, r: Decimal, n: u32) -> Option<Yen> {
     if n == 0 {
-        return p;
+        return Some(p);
     }
     if r.is_zero() {
-        return Yen::from_decimal_round(p.to_decimal() / Decimal::from(n)).unwrap_or(p);
+        return Yen::from_decimal_round(p.to_decimal().checked_div(Decimal::from(n))?);
     }
-    let growth = (Decimal::ONE + r)
+    let growth = Decimal::ONE
+        .checked_add(r)?
         .checked_powi(i64::from(n))
         .unwrap_or(Decimal::MAX);
-    let denom = Decimal::ONE - Decimal::ONE / growth;
+    let denom = Decimal::ONE.checked_sub(Decimal::ONE.checked_div(growth)?)?;
     if denom.is_zero() {
-        return p;
+        return Some(p);
     }
-    Yen::from_decimal_round(p.to_decimal() * r / denom).unwrap_or(p)
+    Yen::from_decimal_round(p.to_decimal().checked_mul(r)?.checked_div(denom)?)
 }
 
 #[cfg(test)]

@@ -37,23 +37,26 @@ mod tests {
         ] {
             assert_eq!(
                 scale_ceil(amount, bp),
-                div_ceil(i128::from(amount) * bp, 10_000),
+                Some(div_ceil(i128::from(amount) * bp, 10_000)),
                 "{amount} × {bp}"
             );
         }
-        assert_eq!(scale_ceil(12_000_000, -5_833), -6_999_600);
-        assert_eq!(scale_ceil(1, 1), 1);
+        assert_eq!(scale_ceil(12_000_000, -5_833), Some(-6_999_600));
+        assert_eq!(scale_ceil(1, 1), Some(1));
+        assert_eq!(scale_ceil(i64::MAX, i128::MAX), None);
         assert_eq!(div_ceil(-7, 2), -3);
     }
 }
 
-use machi_domain::project::{FundingKind, LineCategory, LineKind, NpvTiming};
-use machi_domain::schedule::expand;
-use machi_domain::{FiscalYear, FundingId, LineItemId, MemberId, Project, Rate, Yen};
+use machi_domain::project::{FundingKind, LineCategory, LineKind, MAX_SUM, NpvTiming};
+use machi_domain::schedule::try_expand;
+use machi_domain::{
+    FiscalYear, FundingId, LineItemId, MemberId, Project, ProjectError, ProjectErrors, Rate, Yen,
+};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-pub use debt::{DebtYear, schedule as debt_schedule};
+pub use debt::{DebtYear, checked_schedule as checked_debt_schedule, schedule as debt_schedule};
 
 use crate::tvm::{self, Timing};
 
@@ -309,7 +312,10 @@ pub struct BreakEven {
     /// `None` when the line alone cannot close the gap.
     pub change: Option<Rate>,
     /// The change in the line's yen per year (rounded so that it suffices),
-    /// aligned with `years`.
+    /// aligned with `years`. A raise whose yen exceed the `i64` range (only
+    /// possible when `change` is above about 92 million per cent: a line of
+    /// ¥1 in the binding year and up to ¥10兆 in another) shows as
+    /// `i64::MAX` yen rather than wrapping; `change` stays exact.
     pub extra: Vec<Yen>,
     /// Why there is no answer, as a stable code: `no-years-after-subsidy`,
     /// `no-amount-in-deficit-year`, or `exceeds-line` (a cut above 100 %).
@@ -350,8 +356,56 @@ fn is_lg_member(project: &Project, s: Option<&str>) -> bool {
         .is_some_and(|m| m.kind.is_local_government())
 }
 
+/// The refusal of a project whose amounts leave the yen range: the
+/// `total-range` error (whole file), naming [`MAX_SUM`].
+///
+/// Every sum, difference and present value in the engine is checked. For a
+/// project that validation accepts none can leave the range: validation
+/// bounds every cell by [`Yen::MAX_INPUT`] (written or generated) and every
+/// present value by [`MAX_SUM`], and [`MAX_SUM`] bounds every undiscounted
+/// sum (see its documentation). So this refusal is a second line of
+/// defence: it replaces a panic or a wrapped number, and the property test
+/// `every_valid_project_evaluates` holds the engine to never reaching it.
+fn total_range() -> EngineError {
+    EngineError::Invalid(ProjectErrors(vec![
+        ProjectError::new("total-range", "").arg("max", Yen(MAX_SUM)),
+    ]))
+}
+
+/// `a + b`, checked.
+fn add(a: Yen, b: Yen) -> Result<Yen, EngineError> {
+    a.checked_add(b).ok_or_else(total_range)
+}
+
+/// `a − b`, checked.
+fn sub(a: Yen, b: Yen) -> Result<Yen, EngineError> {
+    a.checked_sub(b).ok_or_else(total_range)
+}
+
+/// `−a`, checked.
+fn neg(a: Yen) -> Result<Yen, EngineError> {
+    a.checked_neg().ok_or_else(total_range)
+}
+
+/// `*acc += y`, checked.
+fn acc(acc: &mut Yen, y: Yen) -> Result<(), EngineError> {
+    *acc = add(*acc, y)?;
+    Ok(())
+}
+
+/// `Σ amounts`, checked.
+fn sum(amounts: impl IntoIterator<Item = Yen>) -> Result<Yen, EngineError> {
+    Yen::checked_sum(amounts).ok_or_else(total_range)
+}
+
 /// Evaluates a project. The project is validated first; an invalid one is
 /// refused rather than evaluated on wrong assumptions.
+///
+/// Every amount is computed with checked arithmetic: nothing panics and
+/// nothing wraps. A generated amount outside ±[`Yen::MAX_INPUT`] is refused
+/// as `generated-amount-range`, a sum outside `i64` as `total-range`, both
+/// as [`EngineError::Invalid`]; validation already refuses every project
+/// for which that could happen.
 pub fn evaluate(project: &Project, options: &Options) -> Result<Evaluation, EngineError> {
     project.validate().map_err(EngineError::Invalid)?;
     let h = project.horizon;
@@ -388,30 +442,36 @@ pub fn evaluate(project: &Project, options: &Options) -> Result<Evaluation, Engi
 
     // Line items.
     let mut lines = Vec::with_capacity(project.line_items.len());
-    for li in &project.line_items {
-        let amounts = expand(h, &li.amounts, li.generator.as_ref(), fin.inflation, base);
+    for (i, li) in project.line_items.iter().enumerate() {
+        let amounts = try_expand(h, &li.amounts, li.generator.as_ref(), fin.inflation, base)
+            .map_err(|o| {
+                EngineError::Invalid(ProjectErrors(vec![
+                    o.error(format!("line_items[{i}].generator")),
+                ]))
+            })?;
         let held_by_lg = is_local_government(project, li.party.as_ref());
         let paid_by_lg = li.kind == LineKind::Revenue
             && !held_by_lg
             && is_lg_member(project, li.payer.as_deref());
         for (row, &y) in rows.iter_mut().zip(&amounts) {
-            match li.kind {
-                LineKind::Revenue => row.revenue += y,
-                LineKind::Savings => row.savings += y,
-                LineKind::Opex => row.opex += y,
-                LineKind::Capex => row.capex += y,
-            }
+            let cell = match li.kind {
+                LineKind::Revenue => &mut row.revenue,
+                LineKind::Savings => &mut row.savings,
+                LineKind::Opex => &mut row.opex,
+                LineKind::Capex => &mut row.capex,
+            };
+            acc(cell, y)?;
             let signed = match li.kind {
                 LineKind::Revenue | LineKind::Savings => y,
-                LineKind::Opex | LineKind::Capex => -y,
+                LineKind::Opex | LineKind::Capex => neg(y)?,
             };
             if held_by_lg {
-                row.municipal_flow += signed;
+                acc(&mut row.municipal_flow, signed)?;
             } else if paid_by_lg {
-                row.municipal_flow -= y;
+                acc(&mut row.municipal_flow, neg(y)?)?;
             }
         }
-        let total = amounts.iter().sum();
+        let total = sum(amounts.iter().copied())?;
         lines.push(LineRow {
             id: li.id.clone(),
             kind: li.kind,
@@ -427,22 +487,23 @@ pub fn evaluate(project: &Project, options: &Options) -> Result<Evaluation, Engi
     // Funding sources.
     let mut funding = Vec::with_capacity(project.funding.len());
     let mut debt = Vec::new();
-    for f in &project.funding {
+    for (k, f) in project.funding.iter().enumerate() {
         let to_lg = is_local_government(project, f.party.as_ref());
         let mut amounts = vec![Yen::ZERO; n];
         if let Some(terms) = f.debt_terms() {
-            let sched = debt_schedule(&terms);
+            let sched = debt::checked_schedule(&terms).ok_or_else(total_range)?;
             let mut inside = Vec::new();
             let mut outstanding_after = Yen::ZERO;
             for y in &sched {
                 if let Some(i) = h.index(y.fiscal_year) {
-                    amounts[i] += y.drawdown;
+                    acc(&mut amounts[i], y.drawdown)?;
                     let row = &mut rows[i];
-                    row.interest += y.interest;
-                    row.principal += y.principal;
-                    row.debt_outstanding += y.closing;
+                    acc(&mut row.interest, y.interest)?;
+                    acc(&mut row.principal, y.principal)?;
+                    acc(&mut row.debt_outstanding, y.closing)?;
                     if to_lg {
-                        row.municipal_flow += y.drawdown - y.interest - y.principal;
+                        let net = sub(sub(y.drawdown, y.interest)?, y.principal)?;
+                        acc(&mut row.municipal_flow, net)?;
                     }
                     inside.push(*y);
                     outstanding_after = y.closing;
@@ -455,19 +516,24 @@ pub fn evaluate(project: &Project, options: &Options) -> Result<Evaluation, Engi
                 outstanding_after_horizon: outstanding_after,
             });
         } else {
-            amounts = expand(h, &f.amounts, f.generator.as_ref(), fin.inflation, base);
+            amounts = try_expand(h, &f.amounts, f.generator.as_ref(), fin.inflation, base)
+                .map_err(|o| {
+                    EngineError::Invalid(ProjectErrors(vec![
+                        o.error(format!("funding[{k}].generator")),
+                    ]))
+                })?;
         }
         for (row, &y) in rows.iter_mut().zip(&amounts) {
             if f.kind == FundingKind::Subsidy {
-                row.subsidies += y;
+                acc(&mut row.subsidies, y)?;
             } else {
-                row.other_funding += y;
+                acc(&mut row.other_funding, y)?;
             }
             if to_lg && f.kind != FundingKind::OwnFunds && !f.kind.is_debt() {
-                row.municipal_flow += y;
+                acc(&mut row.municipal_flow, y)?;
             }
         }
-        let total = amounts.iter().sum();
+        let total = sum(amounts.iter().copied())?;
         funding.push(FundingRow {
             id: f.id.clone(),
             kind: f.kind,
@@ -482,25 +548,26 @@ pub fn evaluate(project: &Project, options: &Options) -> Result<Evaluation, Engi
     // Totals per year.
     let mut cumulative = Yen::ZERO;
     for (i, row) in rows.iter_mut().enumerate() {
-        row.debt_service = row.interest + row.principal;
-        let inflow = row.revenue + row.savings + row.subsidies + row.other_funding;
-        let outflow = row.opex + row.capex + row.debt_service;
-        row.net_cash_flow = inflow - outflow;
-        cumulative += row.net_cash_flow;
+        row.debt_service = add(row.interest, row.principal)?;
+        let inflow = sum([row.revenue, row.savings, row.subsidies, row.other_funding])?;
+        let outflow = sum([row.opex, row.capex, row.debt_service])?;
+        row.net_cash_flow = sub(inflow, outflow)?;
+        cumulative = add(cumulative, row.net_cash_flow)?;
         row.cumulative_cash = cumulative;
-        row.sources = inflow + (-row.net_cash_flow).max(Yen::ZERO);
-        row.uses = outflow + row.net_cash_flow.max(Yen::ZERO);
-        row.project_flow = row.revenue + row.savings - row.opex - row.capex;
+        row.sources = add(inflow, neg(row.net_cash_flow)?.max(Yen::ZERO))?;
+        row.uses = add(outflow, row.net_cash_flow.max(Yen::ZERO))?;
+        let benefits = add(row.revenue, row.savings)?;
+        row.cfads = sub(benefits, row.opex)?;
+        row.project_flow = sub(row.cfads, row.capex)?;
         if i + 1 == n {
-            row.project_flow += fin.residual_value;
+            acc(&mut row.project_flow, fin.residual_value)?;
         }
-        row.cfads = row.revenue + row.savings - row.opex;
-        row.self_sufficiency = ratio(row.revenue + row.savings, row.opex);
+        row.self_sufficiency = ratio(benefits, row.opex);
         row.dscr = ratio(row.cfads, row.debt_service);
     }
 
-    let metrics = metrics(project, &rows, &debt);
-    let mut cliff = cliff(&rows);
+    let metrics = metrics(project, &rows, &debt)?;
+    let mut cliff = cliff(&rows)?;
     let targets: Vec<&LineRow> = match &options.break_even {
         Some(ids) => ids
             .iter()
@@ -523,7 +590,7 @@ pub fn evaluate(project: &Project, options: &Options) -> Result<Evaluation, Engi
     let break_even: Vec<BreakEven> = targets
         .into_iter()
         .map(|l| solve_lever(&rows, l, &window))
-        .collect();
+        .collect::<Result<_, _>>()?;
     if cliff.new_revenue_needed > Yen::ZERO {
         cliff.levers = lines
             .iter()
@@ -531,7 +598,7 @@ pub fn evaluate(project: &Project, options: &Options) -> Result<Evaluation, Engi
                 l.kind != LineKind::Capex && window.iter().any(|&i| l.amounts[i] > Yen::ZERO)
             })
             .map(|l| solve_lever(&rows, l, &window))
-            .collect();
+            .collect::<Result<_, _>>()?;
     }
 
     Ok(Evaluation {
@@ -561,18 +628,29 @@ fn timing(t: NpvTiming) -> Timing {
     }
 }
 
-/// Present value of `values` at `rate`, rounded to the yen. The values are
-/// bounded by validation, so NPV at a rate > −1 is always finite.
-fn pv(rate: Rate, values: &[f64], t: Timing) -> Yen {
-    Yen::from_f64_round(pv_f64(rate, values, t)).unwrap_or(Yen::ZERO)
+/// Present value of `values` at `rate`, rounded to the yen. Validation
+/// bounds it by [`MAX_SUM`] (`present-value-range`), so it is finite and
+/// fits in yen; otherwise the project is refused (`total-range`).
+fn pv(rate: Rate, values: &[f64], t: Timing) -> Result<Yen, EngineError> {
+    Yen::from_f64_round(pv_f64(rate, values, t)?).ok_or_else(total_range)
 }
 
 /// Present value of `values` at `rate`, unrounded (for ratios of PVs).
-fn pv_f64(rate: Rate, values: &[f64], t: Timing) -> f64 {
-    tvm::npv(rate.to_f64(), values, t).unwrap_or(0.0)
+/// `npv` fails only for a rate ≤ −100 % or a non-finite sum, which
+/// validation rules out.
+fn pv_f64(rate: Rate, values: &[f64], t: Timing) -> Result<f64, EngineError> {
+    tvm::npv(rate.to_f64(), values, t).map_err(|_| total_range())
 }
 
-fn metrics(project: &Project, rows: &[YearRow], debt: &[DebtRow]) -> Metrics {
+/// The flow of each row, as `f64` for discounting; `f` is checked.
+fn row_flows(
+    rows: &[YearRow],
+    f: impl Fn(&YearRow) -> Result<Yen, EngineError>,
+) -> Result<Vec<f64>, EngineError> {
+    rows.iter().map(|r| f(r).map(Yen::to_f64)).collect()
+}
+
+fn metrics(project: &Project, rows: &[YearRow], debt: &[DebtRow]) -> Result<Metrics, EngineError> {
     let fin = &project.finance;
     let t = timing(fin.npv_timing);
     let flows: Vec<f64> = rows.iter().map(|r| r.project_flow.to_f64()).collect();
@@ -618,38 +696,33 @@ fn metrics(project: &Project, rows: &[YearRow], debt: &[DebtRow]) -> Metrics {
         .funding_gap_discount_rate
         .unwrap_or(Rate::new(EU_FINANCIAL_DISCOUNT_RATE));
     let capex: Vec<f64> = rows.iter().map(|r| r.capex.to_f64()).collect();
-    let mut net_revenue: Vec<f64> = rows
-        .iter()
-        .map(|r| (r.revenue + r.savings - r.opex).to_f64())
-        .collect();
+    // CFADS is revenue + savings − opex: the net revenue of the EU method.
+    let mut net_revenue: Vec<f64> = rows.iter().map(|r| r.cfads.to_f64()).collect();
     if let Some(last) = net_revenue.last_mut() {
         *last += fin.residual_value.to_f64();
     }
     let (dic_f, dnr_f) = (
-        pv_f64(fg_rate, &capex, Timing::Start),
-        pv_f64(fg_rate, &net_revenue, Timing::Start),
+        pv_f64(fg_rate, &capex, Timing::Start)?,
+        pv_f64(fg_rate, &net_revenue, Timing::Start)?,
     );
-    let dic = Yen::from_f64_round(dic_f).unwrap_or(Yen::ZERO);
-    let dnr = Yen::from_f64_round(dnr_f).unwrap_or(Yen::ZERO);
+    let dic = Yen::from_f64_round(dic_f).ok_or_else(total_range)?;
+    let dnr = Yen::from_f64_round(dnr_f).ok_or_else(total_range)?;
     let funding_gap_rate = (dic_f > 0.0).then(|| ((dic_f - dnr_f) / dic_f).clamp(0.0, 1.0));
 
-    let mut benefits: Vec<f64> = rows
-        .iter()
-        .map(|r| (r.revenue + r.savings).to_f64())
-        .collect();
+    let mut benefits = row_flows(rows, |r| add(r.revenue, r.savings))?;
     if let Some(last) = benefits.last_mut() {
         *last += fin.residual_value.to_f64();
     }
-    let costs: Vec<f64> = rows.iter().map(|r| (r.opex + r.capex).to_f64()).collect();
-    let pv_costs = pv_f64(fin.discount_rate, &costs, t);
-    let pv_benefits = pv_f64(fin.discount_rate, &benefits, t);
+    let costs = row_flows(rows, |r| add(r.opex, r.capex))?;
+    let pv_costs = pv_f64(fin.discount_rate, &costs, t)?;
+    let pv_benefits = pv_f64(fin.discount_rate, &benefits, t)?;
 
-    Metrics {
+    Ok(Metrics {
         discount_rate: fin.discount_rate,
         npv_timing: fin.npv_timing,
-        npv: pv(fin.discount_rate, &flows, t),
+        npv: pv(fin.discount_rate, &flows, t)?,
         municipal_discount_rate: municipal_rate,
-        municipal_npv: pv(municipal_rate, &municipal, t),
+        municipal_npv: pv(municipal_rate, &municipal, t)?,
         irr_roots,
         irr,
         mirr,
@@ -667,7 +740,7 @@ fn metrics(project: &Project, rows: &[YearRow], debt: &[DebtRow]) -> Metrics {
             .iter()
             .filter_map(|r| r.self_sufficiency)
             .min_by(f64::total_cmp),
-    }
+    })
 }
 
 /// Payback period in years, counted like the NPV convention `start`: the
@@ -723,7 +796,7 @@ fn llcr(rows: &[YearRow], debt: &[DebtRow], t: Timing) -> Option<f64> {
     Some(pv / outstanding.to_f64())
 }
 
-fn cliff(rows: &[YearRow]) -> Cliff {
+fn cliff(rows: &[YearRow]) -> Result<Cliff, EngineError> {
     let last_subsidy_year = rows
         .iter()
         .rev()
@@ -733,24 +806,26 @@ fn cliff(rows: &[YearRow]) -> Cliff {
         Some(end) => rows
             .iter()
             .filter(|r| r.fiscal_year > end)
-            .map(|r| CliffYear {
-                fiscal_year: r.fiscal_year,
-                net_cash_flow: r.net_cash_flow,
-                cumulative_cash: r.cumulative_cash,
-                annual_shortfall: (-r.net_cash_flow).max(Yen::ZERO),
-                deficit: (-r.cumulative_cash).max(Yen::ZERO),
+            .map(|r| {
+                Ok(CliffYear {
+                    fiscal_year: r.fiscal_year,
+                    net_cash_flow: r.net_cash_flow,
+                    cumulative_cash: r.cumulative_cash,
+                    annual_shortfall: neg(r.net_cash_flow)?.max(Yen::ZERO),
+                    deficit: neg(r.cumulative_cash)?.max(Yen::ZERO),
+                })
             })
-            .collect(),
+            .collect::<Result<_, EngineError>>()?,
         None => Vec::new(),
     };
-    Cliff {
+    Ok(Cliff {
         last_subsidy_year,
         cliff_year: after
             .iter()
             .find(|y| y.cumulative_cash < Yen::ZERO)
             .map(|y| y.fiscal_year),
         max_deficit: after.iter().map(|y| y.deficit).max().unwrap_or(Yen::ZERO),
-        total_annual_shortfall: after.iter().map(|y| y.annual_shortfall).sum(),
+        total_annual_shortfall: sum(after.iter().map(|y| y.annual_shortfall))?,
         new_revenue_needed: after
             .iter()
             .map(|y| y.annual_shortfall)
@@ -758,7 +833,7 @@ fn cliff(rows: &[YearRow]) -> Cliff {
             .unwrap_or(Yen::ZERO),
         levers: Vec::new(),
         after,
-    }
+    })
 }
 
 /// The years break-even must hold: after the last subsidy; without any
@@ -794,7 +869,15 @@ fn lever_kind(line: &LineRow) -> LeverKind {
 /// `y = max_t (−net_t / line_t)`; a deficit year where the line has no amount
 /// cannot be closed by this lever. y is rounded up to 0.01 % and the yen
 /// change per year up to the yen, so the rounded answer still suffices.
-fn solve_lever(rows: &[YearRow], line: &LineRow, window: &[usize]) -> BreakEven {
+///
+/// The arithmetic is exact in `i128` and checked: with every net cash flow
+/// within [`MAX_SUM`] and every amount within [`Yen::MAX_INPUT`], the
+/// products stay below about 10^33, far inside `i128` (≈ 1.7 × 10^38).
+fn solve_lever(
+    rows: &[YearRow],
+    line: &LineRow,
+    window: &[usize],
+) -> Result<BreakEven, EngineError> {
     let years: Vec<FiscalYear> = window.iter().map(|&i| rows[i].fiscal_year).collect();
     let lever = lever_kind(line);
     let sign: i128 = if lever == LeverKind::CostCut { -1 } else { 1 };
@@ -808,7 +891,7 @@ fn solve_lever(rows: &[YearRow], line: &LineRow, window: &[usize]) -> BreakEven 
         binding_year: None,
     };
     if window.is_empty() {
-        return unsolved("no-years-after-subsidy");
+        return Ok(unsolved("no-years-after-subsidy"));
     }
     // The largest −net/amount, kept as an exact fraction (num, den > 0) and
     // compared by cross-multiplication in i128: no rounding until the end.
@@ -818,29 +901,47 @@ fn solve_lever(rows: &[YearRow], line: &LineRow, window: &[usize]) -> BreakEven 
         let amount = line.amounts[i];
         if amount == Yen::ZERO {
             if net < Yen::ZERO {
-                return unsolved("no-amount-in-deficit-year");
+                return Ok(unsolved("no-amount-in-deficit-year"));
             }
             continue;
         }
         let (num, den) = (-i128::from(net.get()), i128::from(amount.get()));
-        if need.is_none_or(|(n, d, _)| num * d > n * den) {
+        let larger = match need {
+            None => true,
+            Some((n, d, _)) => {
+                num.checked_mul(d).ok_or_else(total_range)?
+                    > n.checked_mul(den).ok_or_else(total_range)?
+            }
+        };
+        if larger {
             need = Some((num, den, rows[i].fiscal_year));
         }
     }
     // y in units of 0.01 %, rounded up so that it still suffices.
-    let y_bp = need.map_or(0, |(num, den, _)| div_ceil(num * 10_000, den));
+    let y_bp = match need {
+        None => 0,
+        Some((num, den, _)) => div_ceil(num.checked_mul(10_000).ok_or_else(total_range)?, den),
+    };
     if sign < 0 && y_bp > 10_000 {
-        return unsolved("exceeds-line");
+        return Ok(unsolved("exceeds-line"));
     }
     let extra = window
         .iter()
         .map(|&i| {
-            let effect = scale_ceil(line.amounts[i].get(), y_bp);
-            Yen(i64::try_from(sign * effect).unwrap_or(i64::MAX))
+            let effect = scale_ceil(line.amounts[i].get(), y_bp).ok_or_else(total_range)?;
+            // A cut is at most the line (y ≤ 100 %), so only a raise can
+            // exceed the yen range: one year's amount × a required change of
+            // more than about 92 million per cent. It saturates at the
+            // largest yen, as documented on `BreakEven::extra`.
+            Ok(Yen(i64::try_from(sign * effect).unwrap_or(if sign < 0 {
+                i64::MIN
+            } else {
+                i64::MAX
+            })))
         })
-        .collect();
-    let change = i64::try_from(sign * y_bp).map_or(Decimal::MAX, |bp| Decimal::new(bp, 4));
-    BreakEven {
+        .collect::<Result<_, EngineError>>()?;
+    let change = Decimal::try_from_i128_with_scale(sign * y_bp, 4).map_err(|_| total_range())?;
+    Ok(BreakEven {
         line: line.id.clone(),
         lever,
         years,
@@ -848,22 +949,27 @@ fn solve_lever(rows: &[YearRow], line: &LineRow, window: &[usize]) -> BreakEven 
         extra,
         infeasible: None,
         binding_year: need.map(|n| n.2),
-    }
+    })
 }
 
 /// ⌈amount × bp / 10,000⌉: an amount scaled by a change in units of 0.01 %,
 /// rounded up. Exact; in i64 (where division by the constant compiles to a
-/// multiplication) whenever the product fits, which is every realistic case.
-fn scale_ceil(amount: i64, bp: i128) -> i128 {
+/// multiplication) whenever the product fits, which is every realistic case;
+/// `None` only if the product leaves `i128`.
+fn scale_ceil(amount: i64, bp: i128) -> Option<i128> {
     if let Ok(bp) = i64::try_from(bp)
         && let Some(p) = amount.checked_mul(bp)
     {
-        return i128::from(p.div_euclid(10_000) + i64::from(p.rem_euclid(10_000) != 0));
+        return Some(i128::from(
+            p.div_euclid(10_000) + i64::from(p.rem_euclid(10_000) != 0),
+        ));
     }
-    div_ceil(i128::from(amount) * bp, 10_000)
+    Some(div_ceil(i128::from(amount).checked_mul(bp)?, 10_000))
 }
 
-/// ⌈a / b⌉ for b > 0, rounding towards +∞ for either sign of a.
+/// ⌈a / b⌉ for b > 0, rounding towards +∞ for either sign of a. Cannot
+/// overflow: a remainder exists only when b > 1, and then the quotient is
+/// below `i128::MAX`.
 fn div_ceil(a: i128, b: i128) -> i128 {
     let q = a.div_euclid(b);
     if a.rem_euclid(b) == 0 { q } else { q + 1 }
