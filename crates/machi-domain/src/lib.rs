@@ -13,6 +13,7 @@ mod local_gov;
 pub mod project;
 mod rate;
 pub mod schedule;
+mod validate;
 mod yen;
 
 pub use error::{ProjectError, ProjectErrors};

@@ -1464,6 +1464,45 @@ async fn login_throttling_limits_one_client_across_accounts(app: &TestApp) {
     assert_eq!(r.status, 429);
 }
 
+/// A project the engine cannot evaluate is refused when saved (issue 15
+/// item 3): growth of 100 % a year from ¥1,000 over FY2025–FY2124 first
+/// exceeds ¥10兆 in FY2059. Nothing is saved, and every page still opens.
+async fn a_save_that_could_not_be_opened_is_refused(app: &TestApp) {
+    let w = world(app).await;
+    let mut c = app.client();
+    c.api_login(OFFICER, PASSWORD).await;
+    let mut doc = serde_json::to_value(Project::from_toml_str(KURUME).expect("doc")).expect("json");
+    doc["horizon"] = json!({"first": "FY2025", "last": "FY2124"});
+    doc["line_items"][0]["amounts"] = json!({});
+    doc["line_items"][0]["generator"] = json!({"type": "growth", "amount": 1000, "rate": "100%"});
+    let r = c
+        .api(
+            Method::PUT,
+            &format!("/api/v1/projects/{}?lang=en", w.project),
+            Some(json!({"base_version": 1, "document": doc})),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let problems = r.json()["error"]["problems"].clone();
+    let p = problems
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["code"] == "generated-amount-range"))
+        .cloned()
+        .unwrap_or_else(|| panic!("{problems}"));
+    assert_eq!(p["path"], "line_items[0].generator");
+    assert!(
+        p["message"].as_str().is_some_and(|m| m.contains("2059")),
+        "{p}"
+    );
+    let (v, _, _) = app.latest(w.project).await;
+    assert_eq!(v, 1, "nothing saved");
+    let mut page = app.logged_in(OFFICER).await;
+    for path in ["", "/model", "/export.xlsx", "/export.csv", "/versions"] {
+        let r = page.get(&format!("/projects/{}{path}", w.project)).await;
+        assert_eq!(r.status, 200, "{path}");
+    }
+}
+
 stories!(
     login_page_is_japanese_by_default_and_switches_to_english,
     login_success_sets_a_safe_cookie_and_stores_only_its_hash,
@@ -1488,6 +1527,7 @@ stories!(
     oversize_is_413_and_logged_in_answers_are_not_cached,
     login_throttling_holds_under_concurrency,
     login_throttling_limits_one_client_across_accounts,
+    a_save_that_could_not_be_opened_is_refused,
 );
 
 /// The OpenAPI document, snapshot-tested: a change to the API shows up in
