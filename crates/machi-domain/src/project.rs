@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::application::{AppField, ApplicationForm, Contact};
 use crate::error::ProjectErrors;
+pub use crate::validate::{MAX_NAME_CHARS, MAX_NARRATIVE_CHARS, MAX_OTHER_CHARS};
 use crate::{FiscalYear, FundingId, LineItemId, LocalGovCode, MemberId, ProjectId, Rate, Yen};
 
 /// The current version of the project-file format.

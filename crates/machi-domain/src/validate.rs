@@ -17,6 +17,7 @@ impl Project {
     /// problem found, each with the path of its field.
     pub fn validate(&self) -> Result<(), ProjectErrors> {
         let mut errs = Vec::new();
+        self.check_texts(&mut errs);
         let h = self.horizon;
         if self.schema_version != SCHEMA_VERSION {
             errs.push(
@@ -388,6 +389,78 @@ struct Joined<'a>(&'a dyn fmt::Display, &'static str);
 impl fmt::Display for Joined<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}", self.0, self.1)
+    }
+}
+
+/// The longest names and titles accepted, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+/// The longest narrative accepted (an application field, a summary), in
+/// characters: about two A4 pages of Japanese, the room the MLIT form gives
+/// a field (seed 002), and far below a spreadsheet cell's 32,767.
+pub const MAX_NARRATIVE_CHARS: usize = 4_000;
+/// The longest other text (a note, a URL, a contact detail), in characters.
+pub const MAX_OTHER_CHARS: usize = 1_000;
+
+/// The most characters the text at `path` may have.
+fn max_chars(path: &str) -> usize {
+    let narrative = path.starts_with("application.") && !path.starts_with("application.contact")
+        || path.starts_with("project.summary");
+    if narrative {
+        MAX_NARRATIVE_CHARS
+    } else if path.contains("name.") || path.contains("title.") || path.ends_with(".name") {
+        MAX_NAME_CHARS
+    } else {
+        MAX_OTHER_CHARS
+    }
+}
+
+impl Project {
+    /// Every text of the project: no control character but tab and line
+    /// feed (a NUL, for one, is refused by PostgreSQL and breaks exports),
+    /// and no more characters than its field allows ([`max_chars`]).
+    fn check_texts(&self, errs: &mut Vec<ProjectError>) {
+        fn walk(v: &serde_json::Value, path: &str, errs: &mut Vec<ProjectError>) {
+            match v {
+                serde_json::Value::String(s) => {
+                    if let Some(c) = s
+                        .chars()
+                        .find(|c| c.is_control() && !matches!(c, '\t' | '\n'))
+                    {
+                        errs.push(
+                            ProjectError::new("control-character", path)
+                                .arg("char", format!("U+{:04X}", u32::from(c))),
+                        );
+                    }
+                    let (n, max) = (s.chars().count(), max_chars(path));
+                    if n > max {
+                        errs.push(
+                            ProjectError::new("text-too-long", path)
+                                .arg("length", n)
+                                .arg("max", max),
+                        );
+                    }
+                }
+                serde_json::Value::Array(a) => {
+                    for (i, x) in a.iter().enumerate() {
+                        walk(x, &format!("{path}[{i}]"), errs);
+                    }
+                }
+                serde_json::Value::Object(o) => {
+                    for (k, x) in o {
+                        let p = if path.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{path}.{k}")
+                        };
+                        walk(x, &p, errs);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Ok(v) = serde_json::to_value(self) {
+            walk(&v, "", errs);
+        }
     }
 }
 

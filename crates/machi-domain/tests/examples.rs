@@ -236,6 +236,24 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        mistake: "a NUL character in a name (PostgreSQL refuses it)",
+        from: "name = { ja = \"センサー\" }",
+        to: "name = { ja = \"セン\\u0000サー\" }",
+        code: "control-character",
+        path: "line_items[0].name.ja",
+        parse_error: false,
+        arg: Some(("char", "U+0000")),
+    },
+    Case {
+        mistake: "a name longer than a name may be",
+        from: "name = { ja = \"事業者\" }",
+        to: "name = { ja = \"事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者事業者\" }",
+        code: "text-too-long",
+        path: "members[1].name.ja",
+        parse_error: false,
+        arg: Some(("max", "200")),
+    },
+    Case {
         mistake: "misspelt key",
         from: "amounts = { FY2025",
         to: "ammounts = { FY2025",
@@ -342,6 +360,26 @@ fn the_small_project_is_valid() {
     let p = Project::from_toml_str(VALID)
         .unwrap_or_else(|e| panic!("the base of the error cases must be valid:\n{e}"));
     assert_eq!(p.project.municipality.code.as_str(), "131016");
+}
+
+/// Tab and line feed are text; a narrative may be long, up to its limit.
+#[test]
+fn tabs_newlines_and_long_narratives_are_text() {
+    let text = VALID.replacen(
+        "name = { ja = \"センサー\" }",
+        "name = { ja = \"セン\\tサー\\n二行目\" }",
+        1,
+    );
+    Project::from_toml_str(&text).expect("tab and newline are accepted");
+    let narrative = "あ".repeat(4_000);
+    let text = format!("{VALID}\n[application]\nvision = {{ ja = \"{narrative}\" }}\n");
+    Project::from_toml_str(&text).expect("a 4,000-character narrative is accepted");
+    let text = format!("{VALID}\n[application]\nvision = {{ ja = \"{narrative}あ\" }}\n");
+    let e = Project::from_toml_str(&text).expect_err("4,001 characters are not");
+    assert_eq!(
+        (e.0[0].code, e.0[0].path.as_str()),
+        ("text-too-long", "application.vision.ja")
+    );
 }
 
 #[test]

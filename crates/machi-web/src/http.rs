@@ -11,6 +11,16 @@ pub fn url_encode(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A form's fields with their text as machi stores it: browsers send a
+/// textarea's line breaks as CR LF (HTML § 4.10.11, "form submission
+/// value"); machi keeps line feeds only.
+pub fn form_text<C: FromIterator<(String, String)>>(pairs: Vec<(String, String)>) -> C {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k, v.replace("\r\n", "\n").replace('\r', "\n")))
+        .collect()
+}
+
 /// Where to go after log-in or a language switch: a local path only, so the
 /// form cannot be used to send people to another site.
 pub fn safe_next(next: Option<&str>) -> String {

@@ -304,4 +304,23 @@
       if (chart) { chart.destroy(); }
     });
   });
+  // A character counter under each textarea that has a limit: "123 / 4,000".
+  // The server enforces the same limits (project validation).
+  ready(function () {
+    var areas = document.querySelectorAll('textarea[maxlength]');
+    Array.prototype.forEach.call(areas, function (area) {
+      var max = parseInt(area.getAttribute('maxlength'), 10);
+      var counter = document.createElement('small');
+      counter.className = 'counter';
+      counter.setAttribute('aria-live', 'polite');
+      var show = function () {
+        var n = Array.from(area.value).length;
+        counter.textContent = n.toLocaleString('ja-JP') + ' / ' + max.toLocaleString('ja-JP');
+        counter.classList.toggle('full', n >= max);
+      };
+      area.addEventListener('input', show);
+      area.insertAdjacentElement('afterend', counter);
+      show();
+    });
+  });
 })();

@@ -1503,6 +1503,64 @@ async fn a_save_that_could_not_be_opened_is_refused(app: &TestApp) {
     }
 }
 
+/// Text that used to break one backend or an export (issue 15 item 8): a
+/// NUL in a name (500 on PostgreSQL before) and a 350,000-character name
+/// (accepted, then the XLSX export failed) are refused with a translated
+/// 422 naming the field; a note with a NUL too. Nothing is saved.
+async fn control_characters_and_overlong_text_are_refused(app: &TestApp) {
+    let w = world(app).await;
+    let mut c = app.client();
+    c.api_login(OFFICER, PASSWORD).await;
+    let base = serde_json::to_value(Project::from_toml_str(KURUME).expect("doc")).expect("json");
+    let put = |doc: Value, note: &str| json!({"base_version": 1, "document": doc, "note": note});
+    let path = format!("/api/v1/projects/{}?lang=en", w.project);
+    let mut nul = base.clone();
+    nul["project"]["name"]["ja"] = json!("久留米\u{0}市");
+    let r = c.api(Method::PUT, &path, Some(put(nul, "x"))).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(
+        r.json()["error"]["problems"][0]["code"],
+        "control-character"
+    );
+    assert_eq!(r.json()["error"]["problems"][0]["path"], "project.name.ja");
+    assert!(
+        r.json()["error"]["problems"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("U+0000")),
+        "{}",
+        r.body
+    );
+    let mut long = base.clone();
+    long["project"]["name"]["ja"] = json!("あ".repeat(350_000));
+    let r = c.api(Method::PUT, &path, Some(put(long, "x"))).await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["error"]["problems"][0]["code"], "text-too-long");
+    let r = c
+        .api(Method::PUT, &path, Some(put(base.clone(), "note\u{0}")))
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["error"]["code"], "invalid-field");
+    let (v, _, _) = app.latest(w.project).await;
+    assert_eq!(v, 1, "nothing saved");
+    // Line breaks from a textarea (CR LF) are stored as line feeds.
+    let mut page = app.logged_in(OFFICER).await;
+    let html = page
+        .get(&format!("/projects/{}/edit", w.project))
+        .await
+        .body;
+    let mut fields = form_fields(&html, &format!("/projects/{}/edit", w.project));
+    set(&mut fields, "app.vision.ja", "一行目\r\n二行目");
+    let r = page
+        .post_pairs(&format!("/projects/{}/edit", w.project), &fields)
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let (_, doc, _) = app.latest(w.project).await;
+    assert_eq!(
+        doc.application.vision.map(|t| t.ja),
+        Some("一行目\n二行目".to_owned())
+    );
+}
+
 stories!(
     login_page_is_japanese_by_default_and_switches_to_english,
     login_success_sets_a_safe_cookie_and_stores_only_its_hash,
@@ -1528,6 +1586,7 @@ stories!(
     login_throttling_holds_under_concurrency,
     login_throttling_limits_one_client_across_accounts,
     a_save_that_could_not_be_opened_is_refused,
+    control_characters_and_overlong_text_are_refused,
 );
 
 /// The OpenAPI document, snapshot-tested: a change to the API shows up in

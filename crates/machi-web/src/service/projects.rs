@@ -126,6 +126,21 @@ pub async fn parse_upload(state: &AppState, text: String, format: &str) -> AppRe
         .await?
 }
 
+/// A version's note: one paragraph of text, at most
+/// [`machi_domain::project::MAX_OTHER_CHARS`] characters, no control
+/// character but tab and line feed — the rule every text of a project keeps.
+fn check_note(note: &str) -> AppResult<()> {
+    let control = note
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n'));
+    if control || note.chars().count() > machi_domain::project::MAX_OTHER_CHARS {
+        return Err(AppError::InvalidField {
+            field: "note".into(),
+        });
+    }
+    Ok(())
+}
+
 /// Creates a project owned by the user's organisation.
 pub async fn create(
     state: &AppState,
@@ -136,6 +151,7 @@ pub async fn create(
     if !can(user, Action::CreateProject, ProjectAccess::Outsider) {
         return Err(AppError::Forbidden);
     }
+    check_note(note)?;
     document.validate()?;
     Ok(state
         .store()
@@ -161,6 +177,7 @@ pub async fn save(
     note: &str,
 ) -> AppResult<VersionMeta> {
     allowed.require(user, Action::EditProject)?;
+    check_note(note)?;
     document.validate()?;
     if document.project.id.as_str() != allowed.summary.slug {
         return Err(AppError::IdChanged {

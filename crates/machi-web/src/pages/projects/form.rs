@@ -230,7 +230,7 @@ impl Submitted {
     /// The submitted fields; `base` tells existing members from new ones.
     pub fn new(pairs: Vec<(String, String)>, base: &Project) -> Submitted {
         Submitted {
-            map: pairs.into_iter().collect(),
+            map: crate::http::form_text(pairs),
             known_members: base.members.iter().map(|m| m.id.to_string()).collect(),
         }
     }

@@ -34,7 +34,7 @@ impl Applied {
 impl Submitted {
     pub fn new(pairs: Vec<(String, String)>) -> Submitted {
         Submitted {
-            map: pairs.into_iter().collect(),
+            map: crate::http::form_text(pairs),
         }
     }
 
