@@ -44,8 +44,10 @@ pub struct EvaluateArgs {
 /// Reads a project file, choosing TOML or JSON by extension.
 pub fn load(path: &Path, lang: Lang) -> Result<Project, String> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path)
+    let bytes = std::fs::read(path)
         .map_err(|e| lang.tf("cli.error.read-file", &[("path", &shown), ("reason", &e)]))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| lang.tf("cli.error.not-utf8", &[("path", &shown)]))?;
     let parsed = match path
         .extension()
         .and_then(|e| e.to_str())

@@ -207,3 +207,61 @@ fn a_bad_file_names_the_field_and_line_in_the_chosen_language() {
     assert!(!stderr(&o).contains("panicked"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Errors in plain words (issue 15 item 11): the duplicated key is named,
+/// a Shift_JIS file is told so in the user's language, a JSON error names
+/// its field and the kinds in words, and a byte-order mark is no error.
+#[test]
+fn errors_name_the_key_the_field_and_the_encoding() {
+    let dir = tempfile::tempdir().expect("dir");
+    let kurume =
+        std::fs::read_to_string(root().join("examples/kurume-flood-ai.toml")).expect("example");
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).expect("write");
+        p.to_string_lossy().into_owned()
+    };
+    let dup = write(
+        "dup.toml",
+        kurume
+            .replacen("[project]\n", "[project]\nid = \"x\"\n", 1)
+            .as_bytes(),
+    );
+    let o = machi(&["evaluate", &dup, "--lang", "ja"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("キー「id」が2回"), "{}", stderr(&o));
+
+    // 久留米市 in Shift_JIS (CP932).
+    let sjis = write(
+        "sjis.toml",
+        b"[project]\nid = \"x\"\nname = { ja = \"\x8b\x76\x97\xaf\x95\xc4\x8e\x73\" }\n",
+    );
+    let o = machi(&["evaluate", &sjis, "--lang", "ja"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("UTF-8 のテキストではありません"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        !stderr(&o).contains("stream did not contain"),
+        "{}",
+        stderr(&o)
+    );
+
+    let bad = write(
+        "bad.json",
+        br#"{"schema_version":1,"project":{"id":"x","name":{"ja":1}}}"#,
+    );
+    let o = machi(&["evaluate", &bad, "--lang", "en"]);
+    assert!(
+        stderr(&o).contains("project.name.ja (line 1): Found a number (1) where text belongs."),
+        "{}",
+        stderr(&o)
+    );
+
+    let mut with_bom = "\u{feff}".as_bytes().to_vec();
+    with_bom.extend_from_slice(kurume.as_bytes());
+    let bom = write("bom.toml", &with_bom);
+    assert_eq!(machi(&["evaluate", &bom]).status.code(), Some(0));
+}

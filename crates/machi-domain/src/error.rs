@@ -100,6 +100,19 @@ impl ProjectErrors {
     pub fn from_toml(e: &toml::de::Error, text: &str) -> ProjectErrors {
         let mut err = classify(e.message());
         if let Some(span) = e.span() {
+            if err.code == "duplicate-key" && err.get("key").is_none_or(str::is_empty) {
+                // toml names no key in its message; the span is the key.
+                let key = text
+                    .get(span.clone())
+                    .unwrap_or_default()
+                    .split('=')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .trim_matches('"');
+                err.args.retain(|(k, _)| k != "key");
+                err = err.arg("key", key);
+            }
             let (line, column) = line_col(text, span.start);
             err.line = Some(line);
             err.column = Some(column);
@@ -115,9 +128,35 @@ impl ProjectErrors {
 
     /// Converts a JSON syntax or type error.
     pub fn from_json(e: &serde_json::Error, _text: &str) -> ProjectErrors {
+        Self::from_json_at(e, "")
+    }
+
+    /// Converts a JSON syntax or type error found at `path` (the field
+    /// being read, as `serde_path_to_error` names it: `line_items[0].name`).
+    pub fn from_json_at(e: &serde_json::Error, path: &str) -> ProjectErrors {
         let mut err = classify(e.to_string().split(" at line ").next().unwrap_or_default());
         if e.is_syntax() || e.is_eof() {
             err = ProjectError::new("syntax", "").arg("detail", e);
+        }
+        let path = if path == "." { "" } else { path };
+        if !path.is_empty() {
+            err.path = match err.code {
+                // The message names the key; the path is its table's.
+                "missing-field" | "unknown-field" => {
+                    let field = err.get("field").unwrap_or_default().to_owned();
+                    let table = if err.code == "unknown-field" {
+                        path.rsplit_once('.').map_or("", |(t, _)| t)
+                    } else {
+                        path
+                    };
+                    if table.is_empty() {
+                        field
+                    } else {
+                        format!("{table}.{field}")
+                    }
+                }
+                _ => path.to_owned(),
+            };
         }
         err.line = Some(e.line());
         err.column = Some(e.column());
@@ -216,15 +255,86 @@ fn classify(msg: &str) -> ProjectError {
             return e;
         }
     }
-    if first_line.starts_with("invalid type") || first_line.starts_with("invalid value") {
-        return ProjectError::new("invalid-type", "").arg("detail", first_line);
+    if let Some(rest) = first_line.strip_prefix("invalid type: ") {
+        return wrong_type(rest);
+    }
+    if first_line.starts_with("invalid value") {
+        return ProjectError::new("invalid-type", "")
+            .arg("found", "other")
+            .arg("expected", "other")
+            .arg("detail", first_line);
     }
     ProjectError::new("syntax", "").arg("detail", first_line)
+}
+
+/// serde's "integer `1`, expected a string" in words a person knows: what
+/// was written and what belongs there, as word codes the catalogue
+/// translates (`project.word.<code>`), and the value written.
+fn wrong_type(rest: &str) -> ProjectError {
+    let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+    let value = found
+        .split('`')
+        .nth(1)
+        .or_else(|| found.split('"').nth(1))
+        .unwrap_or_default();
+    let found_word = match found.split([' ', '`', '"']).next().unwrap_or("") {
+        "integer" | "floating" => "number",
+        "string" | "character" => "text",
+        "boolean" => "boolean",
+        "map" => "table",
+        "sequence" => "list",
+        "unit" | "null" | "none" => "nothing",
+        _ => "other",
+    };
+    let e = expected.to_ascii_lowercase();
+    let expected_word = if e.contains("string")
+        || e.contains("fiscal year")
+        || e.contains("amount")
+        || e.contains("rate")
+    {
+        "text"
+    } else if e.contains("struct") || e.contains("map") {
+        "table"
+    } else if e.contains("sequence") || e.contains("array") || e.contains("list") {
+        "list"
+    } else if ["i64", "i32", "u64", "u32", "u16", "u8", "integer"]
+        .iter()
+        .any(|t| e.contains(t))
+    {
+        "whole-number"
+    } else if e.contains("bool") {
+        "boolean"
+    } else if e.contains("f64") || e.contains("float") {
+        "number"
+    } else {
+        "other"
+    };
+    ProjectError::new("invalid-type", "")
+        .arg("found", found_word)
+        .arg("expected", expected_word)
+        .arg("value", value)
+        .arg("detail", format!("invalid type: {rest}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrong_types_are_told_in_words() {
+        let e = classify("invalid type: integer `1`, expected a string");
+        assert_eq!(
+            (e.get("found"), e.get("expected"), e.get("value")),
+            (Some("number"), Some("text"), Some("1"))
+        );
+        let e = classify("invalid type: string \"x\", expected struct Text");
+        assert_eq!(
+            (e.get("found"), e.get("expected")),
+            (Some("text"), Some("table"))
+        );
+        let e = classify("invalid type: floating point `1.5`, expected i64");
+        assert_eq!(e.get("expected"), Some("whole-number"));
+    }
 
     #[test]
     fn finds_the_table_of_a_line() {

@@ -923,6 +923,8 @@ impl FundingSource {
 impl Project {
     /// Reads and validates a project from TOML text.
     pub fn from_toml_str(text: &str) -> Result<Project, ProjectErrors> {
+        // A byte-order mark (Windows editors write one) is not content.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let project: Project =
             toml::from_str(text).map_err(|e| ProjectErrors::from_toml(&e, text))?;
         project.validate()?;
@@ -931,8 +933,11 @@ impl Project {
 
     /// Reads and validates a project from JSON text.
     pub fn from_json_str(text: &str) -> Result<Project, ProjectErrors> {
-        let project: Project =
-            serde_json::from_str(text).map_err(|e| ProjectErrors::from_json(&e, text))?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut de = serde_json::Deserializer::from_str(text);
+        let project: Project = serde_path_to_error::deserialize(&mut de)
+            .map_err(|e| ProjectErrors::from_json_at(e.inner(), &e.path().to_string()))?;
+        de.end().map_err(|e| ProjectErrors::from_json(&e, text))?;
         project.validate()?;
         Ok(project)
     }

@@ -230,10 +230,24 @@ pub fn json(project: &Project, eval: &Evaluation) -> String {
 /// A project-file error as a person reads it: where, then what and how to
 /// fix it, in `lang`.
 pub fn project_error(lang: Lang, e: &machi_domain::ProjectError) -> String {
-    let args: Vec<(&str, &dyn std::fmt::Display)> = e
+    // Word codes (`found`, `expected`: `number`, `text`, …) in the reader's
+    // language; anything else as it is.
+    let words: Vec<(&str, String)> = e
         .args
         .iter()
-        .map(|(k, v)| (k.as_str(), v as &dyn std::fmt::Display))
+        .map(|(k, v)| {
+            let key = format!("project.word.{v}");
+            let word = if matches!(k.as_str(), "found" | "expected") && lang.has(&key) {
+                lang.t(&key).to_owned()
+            } else {
+                v.clone()
+            };
+            (k.as_str(), word)
+        })
+        .collect();
+    let args: Vec<(&str, &dyn std::fmt::Display)> = words
+        .iter()
+        .map(|(k, v)| (*k, v as &dyn std::fmt::Display))
         .collect();
     let message = lang.tf(&format!("project.error.{}", e.code), &args);
     let path = if e.path.is_empty() {
