@@ -152,6 +152,24 @@ fn rank(path: &str) -> (usize, usize) {
     (section, field)
 }
 
+/// A problem of a project as a form shows it: the field by the label the
+/// form gives it (not the project file's path), then what is wrong.
+pub fn form_problem(lang: Lang, e: &machi_domain::ProjectError) -> String {
+    let args: Vec<(&str, &dyn std::fmt::Display)> = e
+        .args
+        .iter()
+        .map(|(k, v)| (k.as_str(), v as &dyn std::fmt::Display))
+        .collect();
+    let message = lang.tf(&format!("project.error.{}", e.code), &args);
+    let field = label(&e.path, lang);
+    if field == e.path {
+        // Not a field of the form: the full explanation, path and all.
+        machi_report::project_error(lang, e)
+    } else {
+        format!("{field}: {message}")
+    }
+}
+
 /// The changes between two JSON values (either may be absent: a creation
 /// or a deletion), in document order.
 pub fn diff_values(a: Option<&Value>, b: Option<&Value>, lang: Lang) -> Vec<Change> {
@@ -262,6 +280,43 @@ fn change(path: &str, a: Option<&Value>, b: Option<&Value>, lang: Lang) -> Chang
 /// A label for people: application fields by their form name and language
 /// (`ビジョン（English）`), everything else by its path.
 fn label(path: &str, lang: Lang) -> String {
+    let paren = |s: &str| match lang {
+        Lang::Ja => format!("（{s}）"),
+        Lang::En => format!(" ({s})"),
+    };
+    let language = |part: Option<&str>| match part {
+        Some("ja") => paren(lang.t("web.lang.ja")),
+        Some("en") => paren(lang.t("web.lang.en")),
+        _ => String::new(),
+    };
+    // The edit form's own fields, by the labels the form shows.
+    for (prefix, key) in [
+        ("project.name", "web.field.name-ja"),
+        ("project.summary", "web.field.summary-ja"),
+    ] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let base = lang
+                .t(key)
+                .split(['（', ' ', '('])
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            return format!("{base}{}", language(rest.strip_prefix('.')));
+        }
+    }
+    if let Some(rest) = path.strip_prefix("members[")
+        && let Some((n, tail)) = rest.split_once(']')
+        && let Ok(i) = n.parse::<usize>()
+    {
+        let member = lang.tf("web.edit.member-n", &[("n", &(i + 1))]);
+        let part = tail.trim_start_matches('.').split('.');
+        let mut it = part;
+        return match (it.next(), it.next()) {
+            (Some("name"), lang_part) => format!("{member}{}", language(lang_part)),
+            (Some(""), _) | (None, _) => member,
+            (Some(other), _) => format!("{member} · {other}"),
+        };
+    }
     if let Some(rest) = path.strip_prefix("application.") {
         let mut it = rest.split('.');
         let field = it.next().unwrap_or_default();
@@ -289,6 +344,20 @@ fn label(path: &str, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Form errors name the form's fields, not the file's paths (issue 15
+    /// item 11).
+    #[test]
+    fn form_problems_use_the_form_s_words() {
+        let e = machi_domain::ProjectError::new("empty-text", "members[1].name.ja");
+        let m = form_problem(Lang::Ja, &e);
+        assert!(m.starts_with("構成員2（日本語）: "), "{m}");
+        let e = machi_domain::ProjectError::new("empty-text", "project.name.ja");
+        assert!(form_problem(Lang::En, &e).starts_with("Name (Japanese): "));
+        let e = machi_domain::ProjectError::new("empty-text", "application.vision.en")
+            .arg("char", "U+0000");
+        assert!(form_problem(Lang::Ja, &e).starts_with("都市・まちづくりのビジョン（英語）"));
+    }
     use machi_domain::project::Text;
 
     fn kurume() -> Project {

@@ -323,4 +323,15 @@
       show();
     });
   });
+  // A refused save comes back with its cells marked: bring the first one
+  // into view (the grid scrolls sideways over 10–20 fiscal years) and put
+  // the cursor in it.
+  ready(function () {
+    var form = document.getElementById('model-form');
+    var first = form && form.querySelector('[aria-invalid="true"]');
+    if (first) {
+      first.scrollIntoView({ block: 'center', inline: 'center' });
+      first.focus({ preventScroll: true });
+    }
+  });
 })();

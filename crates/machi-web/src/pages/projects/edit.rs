@@ -81,7 +81,7 @@ pub async fn save(
     let submitted = Submitted::new(pairs, &base.document);
     let name = view::text(&base.document.project.name, lang).to_owned();
     let invalid = |errs: ProjectErrors| {
-        let problems = errs.0.iter().map(|e| machi_report::project_error(lang, e));
+        let problems = errs.0.iter().map(|e| diff::form_problem(lang, e));
         let form = EditForm::from_submitted(&submitted, lang);
         let t = edit_page(ctx, id, name.clone(), form, problems.collect());
         page_with(StatusCode::UNPROCESSABLE_ENTITY, &t)

@@ -88,6 +88,29 @@ pub(super) fn parse_amount(s: &str) -> Result<Yen, ()> {
     }
 }
 
+/// Why a cell was refused, in the officer's words: a number too large for
+/// machi (¥10兆 per entry and year, `Yen::MAX_INPUT`) is "too large", not
+/// "unreadable".
+pub(super) fn amount_problem(lang: Lang, v: &str) -> String {
+    let digits: String = v
+        .chars()
+        .filter(|c| !matches!(c, ',' | '，' | ' ' | '　' | '_' | '¥' | '￥' | '円'))
+        .collect();
+    let all_digits = !digits.is_empty()
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c));
+    let too_large = match v.parse::<Yen>() {
+        Ok(y) => !y.is_valid_input(),
+        Err(_) => all_digits,
+    };
+    if too_large {
+        lang.tf("web.model.amount-too-large", &[("value", &v)])
+    } else {
+        project_message(lang, "invalid-yen", &[("value", &v)])
+    }
+}
+
 pub(super) fn project_message(
     lang: Lang,
     code: &str,
@@ -145,7 +168,7 @@ impl RowReader<'_> {
             match parse_amount(&v) {
                 Ok(a) => out.push(a),
                 Err(()) => {
-                    let m = project_message(self.lang, "invalid-yen", &[("value", &v)]);
+                    let m = amount_problem(self.lang, &v);
                     let at = view::fy(self.lang, y);
                     self.problem(&field, &at, m);
                     out.push(Yen::ZERO);
@@ -267,7 +290,7 @@ pub(super) fn debt_terms(r: &mut RowReader<'_>) -> Option<DebtFields> {
         .and_then(|v| match parse_amount(&v) {
             Ok(y) => Some(y),
             Err(()) => {
-                let m = project_message(lang, "invalid-yen", &[("value", &v)]);
+                let m = amount_problem(lang, &v);
                 r.problem("principal", "", m);
                 None
             }

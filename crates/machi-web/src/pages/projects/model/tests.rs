@@ -278,3 +278,19 @@ fn merge_lays_your_rows_on_theirs() {
     assert_eq!(merged.line_items.len(), base.line_items.len() - 1);
     assert_eq!(both, vec![base.line_items[1].id.to_string()]);
 }
+
+/// A number too large for machi is "too large", not "unreadable" (issue 15
+/// item 11): over ¥10兆, and past what 64 bits hold.
+#[test]
+fn an_out_of_range_number_is_too_large_not_unreadable() {
+    for v in [
+        "99999999999999999999",
+        "20,000,000,000,000",
+        "２０００００００００００００００",
+    ] {
+        let m = amount_problem(Lang::Ja, v);
+        assert!(m.contains("大きすぎます"), "{v}: {m}");
+    }
+    let m = amount_problem(Lang::En, "12a");
+    assert!(!m.contains("too large"), "{m}");
+}
