@@ -19,6 +19,8 @@ use crate::csv::Document;
 use crate::label;
 use crate::model_csv;
 
+mod hostile;
+
 fn examples() -> Vec<(String, Project)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
     let mut out: Vec<(String, Project)> = std::fs::read_dir(dir)
