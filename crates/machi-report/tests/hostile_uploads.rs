@@ -248,6 +248,17 @@ fn cases() -> Vec<Case> {
             build: || workbook(Base::Lines),
         },
         Case {
+            name: "1,000 entries × 100 years, CSV",
+            base: Base::Lines,
+            csv: true,
+            want: "ok",
+            build: || {
+                let p = big_lines();
+                let e = evaluate(&p, &Options::default()).expect("evaluates");
+                machi_report::model_csv(&e, Lang::Ja).into_bytes()
+            },
+        },
+        Case {
             name: "999 loans × 100 years (28 MB of debt schedules)",
             base: Base::Loans,
             csv: false,
@@ -416,6 +427,20 @@ fn cases() -> Vec<Case> {
                 assert!(xml.len() < 16 << 20, "{}", xml.len());
                 replaced(&workbook(Base::Kurume), LINES, &xml)
             },
+        },
+        Case {
+            name: "CSV of 10 million line ends",
+            base: Base::Kurume,
+            csv: true,
+            want: "csv-too-many-rows",
+            build: || "\r\n".repeat(10_000_000).into_bytes(),
+        },
+        Case {
+            name: "CSV of 5 MiB of commas in one record",
+            base: Base::Kurume,
+            csv: true,
+            want: "csv-too-many-columns",
+            build: || ",".repeat(5 << 20).into_bytes(),
         },
     ]
 }

@@ -26,6 +26,15 @@ pub const MAX_LINE_COLUMNS: u32 = LINE_COLUMNS.len() as u32 + MAX_HORIZON_YEARS 
 /// DA1001.
 pub const MAX_FUNDING_COLUMNS: u32 = FUNDING_COLUMNS.len() as u32 + MAX_HORIZON_YEARS as u32 + 1;
 
+/// The most records of the CSV of [`crate::model_csv`]: two tables, each of
+/// its name, its header and at most [`MAX_ENTRIES`] rows, and the blank
+/// record between them: 2 × (2 + 1,000) + 1 = 2,005.
+pub const MAX_CSV_RECORDS: usize = 2 * (2 + MAX_ENTRIES) + 1;
+
+/// The most fields of a CSV record: the wider table's columns,
+/// [`MAX_LINE_COLUMNS`] (106).
+pub const MAX_CSV_FIELDS: usize = MAX_LINE_COLUMNS as usize;
+
 /// The most parts (files) of a workbook's archive. machi writes 15; Excel
 /// adds a few.
 pub const MAX_PARTS: usize = 1_000;
@@ -195,6 +204,7 @@ mod tests {
         assert_eq!(last_cell(Which::Lines), "DB1001");
         assert_eq!(last_cell(Which::Funding), "DA1001");
         assert_eq!(max_cells(Which::Lines), 106_106);
+        assert_eq!(MAX_CSV_RECORDS, 2_005);
         assert!(within(Which::Lines, 1_001, 106));
         assert!(!within(Which::Lines, 1_002, 1));
         assert!(!within(Which::Funding, 1, 106));

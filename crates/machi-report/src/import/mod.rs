@@ -32,14 +32,15 @@
 //! [`MAX_LINE_COLUMNS`] / [`MAX_FUNDING_COLUMNS`] columns (the descriptive
 //! columns, [`MAX_HORIZON_YEARS`](machi_domain::project::MAX_HORIZON_YEARS)
 //! fiscal years and the total), so cells from A1 to DB1001 / DA1001 and no
-//! more of them than that. A workbook's archive is checked before
+//! more of them than that; a CSV of at most [`MAX_CSV_RECORDS`] records of
+//! at most [`MAX_CSV_FIELDS`] fields. A workbook's archive is checked before
 //! calamine reads a byte of it (`archive`): its parts are inflated and
 //! counted against [`MAX_SHEET_BYTES`], [`MAX_METADATA_BYTES`],
 //! [`MAX_STYLES_BYTES`], [`MAX_PART_BYTES`] and [`MAX_WORKBOOK_BYTES`], and
 //! the two sheets are streamed and refused at the first reference beyond
 //! the form. Each refusal is an [`ImportError`] with its own code
 //! (`part-too-large`, `too-many-parts`, `sheet-too-large`, `too-many-cells`,
-//! `sheet-text-too-large`).
+//! `sheet-text-too-large`, `csv-too-many-rows`, `csv-too-many-columns`).
 //!
 //! Memory: an import holds the upload, at most what calamine keeps of the
 //! parts it parses whole (shared strings, styles, workbook, relationships:
@@ -50,8 +51,9 @@
 //! resident memory of the whole process; in a release build it measured
 //! 16 MiB for the largest legitimate workbook (1,000 entries × 100 years),
 //! 82 MiB for every part read whole at its limit, 6 MiB for a cell at
-//! `XFD1048576` and 9 MiB for the 1.5 GB zip bomb of issue 15 (3.7 MB
-//! deflated, refused in 10 ms).
+//! `XFD1048576`, 9 MiB for the 1.5 GB zip bomb of issue 15 (3.7 MB
+//! deflated, refused in 10 ms) and 24 MiB for a CSV of ten million line
+//! ends (20 MB of which is the upload).
 //!
 //! # Files
 //!
@@ -78,8 +80,9 @@ use machi_domain::Project;
 
 pub use assemble::{drawdowns, explicit_amounts, merged_name};
 pub use bounds::{
-    MAX_FUNDING_COLUMNS, MAX_LINE_COLUMNS, MAX_METADATA_BYTES, MAX_PART_BYTES, MAX_PARTS,
-    MAX_SHEET_BYTES, MAX_SHEET_ROWS, MAX_SHEET_TEXT_BYTES, MAX_STYLES_BYTES, MAX_WORKBOOK_BYTES,
+    MAX_CSV_FIELDS, MAX_CSV_RECORDS, MAX_FUNDING_COLUMNS, MAX_LINE_COLUMNS, MAX_METADATA_BYTES,
+    MAX_PART_BYTES, MAX_PARTS, MAX_SHEET_BYTES, MAX_SHEET_ROWS, MAX_SHEET_TEXT_BYTES,
+    MAX_STYLES_BYTES, MAX_WORKBOOK_BYTES,
 };
 pub use error::{ImportError, ImportErrors, Rule, cell_ref};
 pub use vocab::{CATEGORIES, FUNDING_KINDS, parse_category, parse_funding_kind, parse_line_kind};

@@ -133,7 +133,7 @@ fn the_layout_is_the_workbooks() {
                 .map(|d| d.to_string())
                 .collect();
             let csv = model_csv(&eval(&p), lang);
-            let records = records(csv.trim_start_matches('\u{feff}'));
+            let records = records(csv.trim_start_matches('\u{feff}')).expect("bounded");
             let csv_header = records
                 .iter()
                 .skip_while(|r| {
@@ -538,7 +538,7 @@ fn csv_errors() {
         out.record(fields);
         out.finish().trim_start_matches('\u{feff}').to_owned()
     };
-    let mut records = records(&csv);
+    let mut records = records(&csv).expect("bounded");
     records[3][5] = "たくさん".into();
     let edited: String = records.iter().map(|r| line(r)).collect();
     let (code, at, ..) = only(import_csv(&p, edited.as_bytes()));

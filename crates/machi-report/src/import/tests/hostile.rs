@@ -1,6 +1,6 @@
 //! Files built to hurt the server, from a real export: cells far beyond the
 //! form, a zip bomb, parts that overstate or overfill, text repeated by
-//! reference. Each is refused with its code, and
+//! reference, CSVs of millions of rows. Each is refused with its code, and
 //! without reading what it claims into memory (the memory itself is measured
 //! by `tests/hostile_uploads.rs`, one process per file).
 
@@ -386,4 +386,43 @@ fn text_shown_by_many_cells_is_counted_once_per_cell() {
         ("sheet-text-too-large", Some("明細!I1"))
     );
     assert!(ja.contains("8 MB"), "{ja}");
+}
+
+#[test]
+fn a_csv_beyond_the_form_is_refused_before_it_is_read() {
+    let p = kurume();
+    // Ten million line ends: ten million empty rows.
+    let lines = "\r\n".repeat(10_000_000);
+    let (code, at, ja, _) = only(import_csv(&p, lines.as_bytes()));
+    assert_eq!((code, at), ("csv-too-many-rows", None));
+    assert!(ja.contains("2,005"), "{ja}");
+    // As many records, each of one field.
+    let ones = "a\n".repeat(10_000_000);
+    assert_eq!(only(import_csv(&p, ones.as_bytes())).0, "csv-too-many-rows");
+    // Five megabytes of commas: five million fields in one record.
+    let csv = model_csv(&eval(&p), Lang::Ja);
+    let commas = format!("{csv}{}\r\n", ",".repeat(5 << 20));
+    let (code, _, _, en) = only(import_csv(&p, commas.as_bytes()));
+    assert_eq!(code, "csv-too-many-columns");
+    let row = records(&csv).expect("bounded").len() + 1;
+    assert!(
+        en.contains(&format!("Row {row} ")) && en.contains("106"),
+        "{en}"
+    );
+    // The most the form holds is read: 2,005 records of 106 fields.
+    let full = format!("{}\r\n", ",".repeat(105)).repeat(MAX_CSV_RECORDS);
+    assert_eq!(
+        records(&full).expect("within the form").len(),
+        MAX_CSV_RECORDS
+    );
+    let over = format!("{full}x\r\n");
+    assert_eq!(
+        records(&over).expect_err("one too many").code,
+        "csv-too-many-rows"
+    );
+    let wide = format!("{}\r\n", ",".repeat(106));
+    assert_eq!(
+        records(&wide).expect_err("one too wide").code,
+        "csv-too-many-columns"
+    );
 }
