@@ -5,6 +5,8 @@
 //! [`MAX_CSV_RECORDS`] or the first field beyond [`MAX_CSV_FIELDS`] of a
 //! record: a few megabytes of line ends or commas would otherwise become
 //! millions of rows or cells in memory.
+//! A text cell that the export protected from being run as a formula (a
+//! leading `'`, see [`protect`](crate::csv::protect)) is read without it.
 
 use csv_core::ReadFieldResult;
 use machi_domain::project::{MAX_ENTRIES, MAX_HORIZON_YEARS};
@@ -71,8 +73,10 @@ pub(super) fn grids(bytes: &[u8]) -> Result<Vec<(Which, Grid)>, ImportErrors> {
     Ok(grids)
 }
 
-/// A CSV field as read: blank is empty, anything else is text.
+/// A CSV field as read: blank is empty, anything else is text (without
+/// the `'` that protected it from being run as a formula).
 fn value(s: &str) -> Value {
+    let s = crate::csv::unprotect(s);
     if s.trim().is_empty() {
         Value::Empty
     } else {
