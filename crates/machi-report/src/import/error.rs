@@ -51,6 +51,14 @@ impl ImportError {
         self
     }
 
+    /// The problem in `sheet`, at `cell` as the file names it (which may
+    /// lie beyond any row or column machi reads, e.g. `XFD1048576`).
+    pub(super) fn located(mut self, sheet: &str, cell: Option<String>) -> ImportError {
+        self.sheet = Some(sheet.to_owned());
+        self.cell = cell;
+        self
+    }
+
     pub(super) fn arg(mut self, name: &str, value: impl fmt::Display) -> ImportError {
         self.args.push((name.to_owned(), value.to_string()));
         self

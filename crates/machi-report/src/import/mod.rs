@@ -24,13 +24,49 @@
 //! Every problem names the sheet and the cell (`明細!F7`) and says what to
 //! fix; the model is returned only when it is valid as a whole.
 //!
+//! # Bounds
+//!
+//! An upload is read with bounds derived from what the form can hold
+//! (`bounds`): a sheet of at most [`MAX_SHEET_ROWS`] rows (a header and
+//! [`MAX_ENTRIES`](machi_domain::project::MAX_ENTRIES) rows) and
+//! [`MAX_LINE_COLUMNS`] / [`MAX_FUNDING_COLUMNS`] columns (the descriptive
+//! columns, [`MAX_HORIZON_YEARS`](machi_domain::project::MAX_HORIZON_YEARS)
+//! fiscal years and the total), so cells from A1 to DB1001 / DA1001 and no
+//! more of them than that; a CSV of at most [`MAX_CSV_RECORDS`] records of
+//! at most [`MAX_CSV_FIELDS`] fields. A workbook's archive is checked before
+//! calamine reads a byte of it (`archive`): its parts are inflated and
+//! counted against [`MAX_SHEET_BYTES`], [`MAX_METADATA_BYTES`],
+//! [`MAX_STYLES_BYTES`], [`MAX_PART_BYTES`] and [`MAX_WORKBOOK_BYTES`], and
+//! the two sheets are streamed and refused at the first reference beyond
+//! the form. Each refusal is an [`ImportError`] with its own code
+//! (`part-too-large`, `too-many-parts`, `sheet-too-large`, `too-many-cells`,
+//! `sheet-text-too-large`, `csv-too-many-rows`, `csv-too-many-columns`).
+//!
+//! Memory: an import holds the upload, at most what calamine keeps of the
+//! parts it parses whole (shared strings, styles, workbook, relationships:
+//! some 80 MiB when each is at its limit), one sheet's cells within the form
+//! (with at most [`MAX_SHEET_TEXT_BYTES`] of text) and the project built from
+//! them: **at most 256 MiB per import**. `tests/hostile_uploads.rs` imports
+//! each upload in a process of its own and asserts that bound on the peak
+//! resident memory of the whole process; in a release build it measured
+//! 16 MiB for the largest legitimate workbook (1,000 entries × 100 years),
+//! 82 MiB for every part read whole at its limit, 6 MiB for a cell at
+//! `XFD1048576`, 9 MiB for the 1.5 GB zip bomb of issue 15 (3.7 MB
+//! deflated, refused in 10 ms) and 24 MiB for a CSV of ten million line
+//! ends (20 MB of which is the upload).
+//!
+//! # Files
+//!
 //! One job per file: `xlsx` and `csv` read a file into the same grids of
 //! cells (`grid`); `assemble` turns their rows into a [`Project`]; `vocab`
-//! reads kinds and categories; `error` names the problems and their cells.
+//! reads kinds and categories; `error` names the problems and their cells;
+//! `bounds` holds the limits; `archive` checks a workbook's archive.
 //!
 //! Pure: bytes in, a [`Project`] or [`ImportErrors`] out; no IO.
 
+mod archive;
 mod assemble;
+mod bounds;
 mod csv;
 mod error;
 mod grid;
@@ -43,6 +79,11 @@ mod tests;
 use machi_domain::Project;
 
 pub use assemble::{drawdowns, explicit_amounts, merged_name};
+pub use bounds::{
+    MAX_CSV_FIELDS, MAX_CSV_RECORDS, MAX_FUNDING_COLUMNS, MAX_LINE_COLUMNS, MAX_METADATA_BYTES,
+    MAX_PART_BYTES, MAX_PARTS, MAX_SHEET_BYTES, MAX_SHEET_ROWS, MAX_SHEET_TEXT_BYTES,
+    MAX_STYLES_BYTES, MAX_WORKBOOK_BYTES,
+};
 pub use error::{ImportError, ImportErrors, Rule, cell_ref};
 pub use vocab::{CATEGORIES, FUNDING_KINDS, parse_category, parse_funding_kind, parse_line_kind};
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use machi_domain::project::{LineCategory, LineKind};
+use machi_domain::project::{LineCategory, LineKind, Text};
 use machi_domain::{Project, Yen};
 use machi_finance::{Evaluation, Options, evaluate};
 use machi_i18n::Lang;
@@ -18,6 +18,8 @@ use super::*;
 use crate::csv::Document;
 use crate::label;
 use crate::model_csv;
+
+mod hostile;
 
 fn examples() -> Vec<(String, Project)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
@@ -131,7 +133,7 @@ fn the_layout_is_the_workbooks() {
                 .map(|d| d.to_string())
                 .collect();
             let csv = model_csv(&eval(&p), lang);
-            let records = records(csv.trim_start_matches('\u{feff}'));
+            let records = records(csv.trim_start_matches('\u{feff}')).expect("bounded");
             let csv_header = records
                 .iter()
                 .skip_while(|r| {
@@ -536,7 +538,7 @@ fn csv_errors() {
         out.record(fields);
         out.finish().trim_start_matches('\u{feff}').to_owned()
     };
-    let mut records = records(&csv);
+    let mut records = records(&csv).expect("bounded");
     records[3][5] = "たくさん".into();
     let edited: String = records.iter().map(|r| line(r)).collect();
     let (code, at, ..) = only(import_csv(&p, edited.as_bytes()));
@@ -564,4 +566,185 @@ fn csv_errors() {
         (code, at.as_deref()),
         ("invalid-amount", Some(want.as_str()))
     );
+}
+
+// -- Text that a spreadsheet would run as a formula (CSV injection).
+
+/// Names a spreadsheet would run (OWASP's examples among them), names that
+/// look like the protection itself, and a name that only holds `=`.
+const FORMULAS: [&str; 9] = [
+    r#"=HYPERLINK("http://x","y")"#,
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "=1+1",
+    "'=already protected",
+    "''+twice",
+    "'plain",
+    "a=b",
+];
+
+/// Kurume with its project, line items and funding sources named in turn
+/// by `names`, in Japanese and (with ` en` added) in English.
+fn named(names: &[&str]) -> Project {
+    let text = |i: usize| {
+        let n = names[i % names.len()];
+        Text {
+            ja: n.to_owned(),
+            en: Some(format!("{n} en")),
+        }
+    };
+    let mut p = kurume();
+    p.project.name = text(0);
+    for (i, l) in p.line_items.iter_mut().enumerate() {
+        l.name = text(i);
+    }
+    let lines = p.line_items.len();
+    for (i, f) in p.funding.iter_mut().enumerate() {
+        f.name = text(lines + i);
+    }
+    p.validate().expect("valid");
+    p
+}
+
+/// The name cell of each line item and funding source of a model CSV, as
+/// written, by id.
+fn name_cells(csv: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut name_col = 3;
+    for r in records(csv.trim_start_matches('\u{feff}')).expect("bounded") {
+        // The funding table has one descriptive column fewer.
+        if Which::Funding.named(&r[0]).is_some() {
+            name_col = 2;
+        } else if r.len() > name_col {
+            out.insert(r[0].clone(), r[name_col].clone());
+        }
+    }
+    out
+}
+
+#[test]
+fn text_a_spreadsheet_would_run_is_protected_in_the_model_csv() {
+    let p = named(&FORMULAS);
+    for &lang in Lang::ALL {
+        let csv = model_csv(&eval(&p), lang);
+        let cells = name_cells(&csv);
+        let names = p
+            .line_items
+            .iter()
+            .map(|l| (l.id.as_str(), &l.name))
+            .chain(p.funding.iter().map(|f| (f.id.as_str(), &f.name)));
+        let mut protected = 0;
+        for (id, name) in names {
+            let name = name.get(lang == Lang::En);
+            let cell = &cells[id];
+            let runs = name
+                .trim_start_matches('\'')
+                .starts_with(['=', '+', '-', '@']);
+            if runs {
+                assert_eq!(*cell, format!("'{name}"), "{lang} {id}");
+                protected += 1;
+            } else {
+                assert_eq!(cell, name, "{lang} {id}");
+            }
+        }
+        assert!(protected >= 6, "{lang}: {protected}");
+        // Quoted per RFC 4180 as any cell with quotes and commas.
+        if lang == Lang::Ja {
+            assert!(
+                csv.contains(r#","'=HYPERLINK(""http://x"",""y"")","#),
+                "{csv}"
+            );
+        }
+        // The amounts are numbers as they were.
+        for r in records(csv.trim_start_matches('\u{feff}')).expect("bounded") {
+            for amount in r.iter().skip(LINE_COLUMNS.len()) {
+                assert!(!amount.starts_with('\''), "{amount}");
+            }
+        }
+    }
+}
+
+#[test]
+fn text_led_by_a_tab_or_a_carriage_return_is_protected_too() {
+    let p = named(&["\t=1+1", "\r=1+1"]);
+    let csv = model_csv(&eval(&p), Lang::Ja);
+    let cells = name_cells(&csv);
+    assert_eq!(cells[p.line_items[0].id.as_str()], "'\t=1+1");
+    assert_eq!(cells[p.line_items[1].id.as_str()], "'\r=1+1");
+    // Read back as the workbook reads them: a cell's text is trimmed.
+    let from_csv = import_csv(&p, csv.as_bytes()).expect("imports");
+    let from_xlsx = import_xlsx(&p, &workbook(&p, Lang::Ja)).expect("imports");
+    assert_eq!(model_of(&from_csv), model_of(&from_xlsx));
+    assert_eq!(from_csv.line_items[0].name.ja, "=1+1");
+}
+
+#[test]
+fn protected_text_reads_back_as_it_was() {
+    let p = named(&FORMULAS);
+    let e = eval(&p);
+    for &lang in Lang::ALL {
+        let q = import_csv(&p, model_csv(&e, lang).as_bytes()).expect("imports");
+        assert_eq!(model_of(&q), model_of(&p), "{lang}");
+        // Into a version with other names, so that each name is the one read.
+        let other = kurume();
+        let q = import_csv(&other, model_csv(&e, lang).as_bytes()).expect("imports");
+        for (got, want) in q.line_items.iter().zip(&p.line_items) {
+            assert_eq!(
+                got.name.get(lang == Lang::En),
+                want.name.get(lang == Lang::En),
+                "{lang}"
+            );
+        }
+    }
+}
+
+#[test]
+fn negative_amounts_are_not_protected() {
+    let p = kurume();
+    let e = eval(&p);
+    let csv = crate::csv(&e, Lang::Ja);
+    let fields: Vec<String> = records(csv.trim_start_matches('\u{feff}'))
+        .expect("bounded")
+        .into_iter()
+        .flatten()
+        .collect();
+    let negative = fields
+        .iter()
+        .filter(|f| {
+            f.strip_prefix('-')
+                .is_some_and(|d| d.parse::<u64>().is_ok())
+        })
+        .count();
+    assert!(negative > 0, "the statement has negative amounts");
+    assert!(fields.iter().all(|f| !f.starts_with('\'')), "{csv}");
+    let row = e
+        .statement
+        .iter()
+        .find(|r| r.net_cash_flow < Yen::ZERO)
+        .expect("a year in deficit");
+    assert!(
+        fields.contains(&row.net_cash_flow.get().to_string()),
+        "{}",
+        row.net_cash_flow
+    );
+}
+
+#[test]
+fn a_formula_like_name_is_a_string_cell_in_the_workbook() {
+    let p = named(&["=1+1"]);
+    let book = workbook(&p, Lang::Ja);
+    let names: Vec<String> = zip::ZipArchive::new(Cursor::new(&book[..]))
+        .expect("a workbook")
+        .file_names()
+        .map(|n| n.expect("a name").into_owned())
+        .collect();
+    for name in names.iter().filter(|n| n.starts_with("xl/worksheets/")) {
+        let sheet = hostile::part(&book, name);
+        assert!(!sheet.contains("<f>") && !sheet.contains("<f "), "{name}");
+    }
+    assert!(hostile::part(&book, "xl/sharedStrings.xml").contains("<t>=1+1</t>"));
+    let mut reader: Xlsx<_> = Xlsx::new(Cursor::new(book)).expect("opens");
+    let lines = reader.worksheet_range("明細").expect("the sheet");
+    assert_eq!(lines.get((1, 3)), Some(&Data::String("=1+1".into())));
 }
