@@ -667,11 +667,14 @@ fn text_a_spreadsheet_would_run_is_protected_in_the_model_csv() {
 
 #[test]
 fn text_led_by_a_tab_or_a_carriage_return_is_protected_too() {
-    let p = named(&["\t=1+1", "\r=1+1"]);
+    // A project cannot hold a carriage return (project validation refuses
+    // control characters but tab and line feed), so only the writer is
+    // asked about one.
+    assert_eq!(crate::csv::protect("\r=1+1"), "'\r=1+1");
+    let p = named(&["\t=1+1", "plain"]);
     let csv = model_csv(&eval(&p), Lang::Ja);
     let cells = name_cells(&csv);
     assert_eq!(cells[p.line_items[0].id.as_str()], "'\t=1+1");
-    assert_eq!(cells[p.line_items[1].id.as_str()], "'\r=1+1");
     // Read back as the workbook reads them: a cell's text is trimmed.
     let from_csv = import_csv(&p, csv.as_bytes()).expect("imports");
     let from_xlsx = import_xlsx(&p, &workbook(&p, Lang::Ja)).expect("imports");
